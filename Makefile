@@ -1,0 +1,54 @@
+# emu.chat — `make run` serves the app, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+ONLY ?=
+PYTEST_ARGS ?=
+
+.PHONY: install run test lint format bench worker beat chromium clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	@echo "Serving on http://127.0.0.1:8000/ (tasks run in-process: no CELERY_BROKER_URL)"
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+# Browser tests need Debian's Chromium; install it when we can, else they skip loudly.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; \
+	  else echo "!! /usr/bin/chromium missing: browser tests will be skipped (sudo apt-get install chromium)"; fi; \
+	fi
+
+test: install chromium
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: install
+	$(PY) bench/run.py $(ONLY)
+
+worker: install
+	$(VENV)/bin/celery -A emuchat worker -l INFO
+
+beat: install
+	$(VENV)/bin/celery -A emuchat beat -l INFO
+
+clean:
+	rm -rf build staticfiles .pytest_cache

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from contacts.models import Contact
+from emuchat import phones
+from emuchat.forms import apply_validation_error
+from emuchat.pagination import paginate, query_without_page
+from messaging import services as messaging_services
+from optouts.models import OptOut
+from workspaces.access import workspace_view
+
+from . import selectors, services
+from .forms import ComposerForm, NewMessageForm
+from .models import Conversation
+
+
+def _get_conversation(request: HttpRequest, pk: int) -> Conversation:
+    return get_object_or_404(Conversation.objects.select_related("contact"), workspace=request.workspace, pk=pk)
+
+
+@workspace_view
+def conversation_list(request: HttpRequest) -> HttpResponse:
+    page = paginate(selectors.conversations_for(request.workspace, request.GET.get("q", "")), request.GET)
+    blocked = selectors.opted_out_numbers(request.workspace, [c.phone for c in page.object_list])
+    return render(
+        request,
+        "conversations/list.html",
+        {"page_obj": page, "blocked": blocked, "query_without_page": query_without_page(request.GET)},
+    )
+
+
+def _render_thread(request: HttpRequest, conversation: Conversation, form: ComposerForm, status: int = 200):
+    optout = OptOut.objects.filter(workspace=request.workspace, phone=conversation.phone).first()
+    contacts = Contact.objects.filter(workspace=request.workspace, phone=conversation.phone).order_by("name")
+    thread = conversation.messages.order_by("created_at", "id")
+    return render(
+        request,
+        "conversations/detail.html",
+        {"conversation": conversation, "thread": thread, "optout": optout, "contacts": contacts, "form": form},
+        status=status,
+    )
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def conversation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    conversation = _get_conversation(request, pk)
+    form = ComposerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            message = messaging_services.send_message(
+                workspace=request.workspace,
+                to=conversation.phone,
+                body=form.cleaned_data["body"],
+                sender=conversation.sender,
+                actor=request.user,
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error, "body")
+        else:
+            if message.failure_reason == "opted_out":
+                messages.error(request, "Not sent: this number has opted out, so emu.chat blocked the text.")
+            else:
+                messages.success(request, "Text queued for sending.")
+            return redirect("conversations:detail", slug=request.workspace.slug, pk=conversation.pk)
+    return _render_thread(request, conversation, form)
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def conversation_new(request: HttpRequest) -> HttpResponse:
+    initial = {"to": request.GET.get("to", "")}
+    if contact_id := request.GET.get("contact"):
+        contact = get_object_or_404(Contact, workspace=request.workspace, pk=contact_id)
+        initial["to"] = contact.phone
+    form = NewMessageForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            message = messaging_services.send_message(
+                workspace=request.workspace,
+                to=form.cleaned_data["to"],
+                body=form.cleaned_data["body"],
+                actor=request.user,
+                scheduled_for=form.cleaned_data["scheduled_for"],
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error, "to")
+        else:
+            if message.failure_reason == "opted_out":
+                messages.error(request, f"Not sent: {phones.format_international(message.to_phone)} has opted out.")
+            elif message.status == "scheduled":
+                messages.success(request, "Text scheduled.")
+            else:
+                messages.success(request, "Text queued for sending.")
+            return redirect("conversations:detail", slug=request.workspace.slug, pk=message.conversation_id)
+    return render(request, "conversations/new.html", {"form": form})
+
+
+@workspace_view
+@require_POST
+def conversation_opt_out(request: HttpRequest, pk: int) -> HttpResponse:
+    conversation = _get_conversation(request, pk)
+    _, cancelled = services.opt_out_conversation(
+        workspace=request.workspace, conversation=conversation, actor=request.user
+    )
+    note = f" {cancelled} waiting message{'s' if cancelled != 1 else ''} cancelled." if cancelled else ""
+    messages.success(request, f"{phones.format_international(conversation.phone)} has been opted out.{note}")
+    return redirect("conversations:detail", slug=request.workspace.slug, pk=conversation.pk)
+
+
+@workspace_view
+@require_POST
+def conversation_opt_in(request: HttpRequest, pk: int) -> HttpResponse:
+    conversation = _get_conversation(request, pk)
+    services.opt_in_conversation(workspace=request.workspace, conversation=conversation, actor=request.user)
+    messages.success(request, f"{phones.format_international(conversation.phone)} is opted in and can be texted again.")
+    return redirect("conversations:detail", slug=request.workspace.slug, pk=conversation.pk)

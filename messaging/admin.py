@@ -1,0 +1,26 @@
+from django.contrib import admin
+
+from .models import Message, SenderNumber
+
+
+@admin.register(SenderNumber)
+class SenderNumberAdmin(admin.ModelAdmin):
+    list_display = ["phone", "label", "workspace"]
+    list_filter = ["workspace"]
+    search_fields = ["phone"]
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    """Read-only for operators: messages change only through messaging.services."""
+
+    list_display = ["created_at", "direction", "from_phone", "to_phone", "status", "failure_reason", "workspace"]
+    list_filter = ["status", "direction", "failure_reason", "workspace"]
+    search_fields = ["to_phone", "from_phone", "provider_sid"]
+    raw_id_fields = ["conversation", "created_by"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class SenderNumber(models.Model):
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="sender_numbers")
+    phone = models.CharField(max_length=20, unique=True, help_text="E.164; inbound texts to it belong here.")
+    label = models.CharField(max_length=80, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.phone
+
+
+class Message(models.Model):
+    class Direction(models.TextChoices):
+        INBOUND = "inbound", "Inbound"
+        OUTBOUND = "outbound", "Outbound"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SCHEDULED = "scheduled", "Scheduled"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+        RECEIVED = "received", "Received"
+
+    class FailureReason(models.TextChoices):
+        OPTED_OUT = "opted_out", "Opted out"
+        INVALID_NUMBER = "invalid_number", "Invalid number"
+        PROVIDER_ERROR = "provider_error", "Provider error"
+
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="messages")
+    conversation = models.ForeignKey(
+        "conversations.Conversation", null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+    )
+    direction = models.CharField(max_length=8, choices=Direction.choices)
+    from_phone = models.CharField(max_length=20)
+    to_phone = models.CharField(max_length=20)
+    body = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices)
+    failure_reason = models.CharField(max_length=20, choices=FailureReason.choices, blank=True)
+    error_message = models.TextField(blank=True, help_text="What the provider said, for provider errors.")
+    provider_sid = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    scheduled_for = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["workspace", "-created_at"], name="message_recent"),
+            models.Index(fields=["workspace", "status", "-created_at"], name="message_status"),
+            models.Index(fields=["workspace", "to_phone", "status"], name="message_pending_to"),
+            models.Index(fields=["status", "scheduled_for"], name="message_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.to_phone} ({self.status})"
+
+    @property
+    def is_outbound(self) -> bool:
+        return self.direction == self.Direction.OUTBOUND

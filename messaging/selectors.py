@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from workspaces.models import Workspace
+
+from .models import Message
+
+# Plain words for each status, shown in the Messages help panel (SPEC §5).
+STATUS_HELP = [
+    ("queued", "Queued", "Accepted and waiting for a worker to hand it to the provider, usually seconds."),
+    ("scheduled", "Scheduled", "Will be sent at the time you chose; checked against the opt-out list again then."),
+    ("sending", "Sending", "Being handed to the provider right now."),
+    ("sent", "Sent", "The provider accepted it for delivery."),
+    ("delivered", "Delivered", "The carrier confirmed it reached the phone."),
+    ("failed", "Failed", "It was not sent. The reason is shown beside it."),
+    ("cancelled", "Cancelled", "Stopped before sending, e.g. because the number was opted out from its conversation."),
+    ("received", "Received", "A text someone sent to one of your numbers."),
+]
+FAILURE_HELP = [
+    ("opted_out", "Opted out", "this number is on your opt-out list, so emu.chat blocked the text."),
+    ("invalid_number", "Invalid number", "the number can't receive texts or isn't a real number."),
+    ("provider_error", "Provider error", "the SMS provider refused or could not be reached; its message is shown."),
+]
+
+
+def messages_for(workspace: Workspace, status: str = ""):
+    queryset = Message.objects.filter(workspace=workspace).select_related("conversation", "created_by")
+    if status in Message.Status.values:
+        queryset = queryset.filter(status=status)
+    return queryset.order_by("-created_at", "-id")

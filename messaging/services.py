@@ -1,0 +1,356 @@
+"""Sending and receiving texts. Every way of sending ends in send_message or send_bulk,
+and every delivery passes the pre-send guard twice (SPEC §5)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from contacts.models import Contact
+from conversations.models import Conversation
+from emuchat import phones
+from optouts import keywords
+from optouts import services as optout_services
+from optouts.locks import lock_numbers
+from optouts.models import Method
+from workspaces.models import Workspace
+
+from .backends import OutgoingSms, ProviderError, get_backend
+from .models import Message, SenderNumber
+
+log = logging.getLogger(__name__)
+
+Status = Message.Status
+Reason = Message.FailureReason
+MAX_BODY_LENGTH = 1600
+_BATCH = 1000
+# Twilio error codes that mean something other than a transient provider fault.
+_PROVIDER_UNSUBSCRIBED = {21610}
+_PROVIDER_INVALID_NUMBER = {21211, 21214, 21614}
+
+
+def _clean_body(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": "Write a message before sending."})
+    if len(body) > MAX_BODY_LENGTH:
+        raise ValidationError({"body": f"A text can be at most {MAX_BODY_LENGTH} characters."})
+    return body
+
+
+def _default_sender(workspace: Workspace, sender: SenderNumber | None) -> SenderNumber:
+    if sender is not None:
+        if sender.workspace_id != workspace.id:
+            raise ValidationError("That sender number belongs to another workspace.")
+        return sender
+    sender = workspace.sender_numbers.order_by("id").first()
+    if sender is None:
+        raise ValidationError("This workspace has no sender number yet; add one in Settings.")
+    return sender
+
+
+def _initial_status(scheduled_for: datetime | None) -> str:
+    if scheduled_for is not None and scheduled_for > timezone.now():
+        return Status.SCHEDULED
+    return Status.QUEUED
+
+
+def _conversations_for(workspace: Workspace, numbers: list[str], sender: SenderNumber) -> dict[str, Conversation]:
+    """Existing conversations for these numbers, creating the missing ones in bulk."""
+    found: dict[str, Conversation] = {}
+    for start in range(0, len(numbers), _BATCH * 5):
+        chunk = numbers[start : start + _BATCH * 5]
+        found.update({c.phone: c for c in Conversation.objects.filter(workspace=workspace, phone__in=chunk)})
+    missing = [n for n in numbers if n not in found]
+    if missing:
+        Conversation.objects.bulk_create(
+            [Conversation(workspace=workspace, phone=n, sender=sender) for n in missing],
+            batch_size=_BATCH,
+            ignore_conflicts=True,
+        )
+        for start in range(0, len(missing), _BATCH * 5):
+            chunk = missing[start : start + _BATCH * 5]
+            found.update({c.phone: c for c in Conversation.objects.filter(workspace=workspace, phone__in=chunk)})
+    return found
+
+
+def _enqueue(message_ids: list[int]) -> None:
+    from . import tasks
+
+    for start in range(0, len(message_ids), 200):
+        tasks.deliver_messages.delay_on_commit(message_ids[start : start + 200])
+
+
+def send_message(
+    *,
+    workspace: Workspace,
+    to: str,
+    body: str,
+    sender: SenderNumber | None = None,
+    actor=None,
+    scheduled_for: datetime | None = None,
+) -> Message:
+    """Create one outbound text. Blocked numbers fail at once and never reach a worker."""
+    to_phone = phones.normalize(to, workspace.default_region)
+    body = _clean_body(body)
+    sender = _default_sender(workspace, sender)
+    with transaction.atomic():
+        conversation = _conversations_for(workspace, [to_phone], sender)[to_phone]
+        blocked = optout_services.is_opted_out(workspace=workspace, phone=to_phone)
+        message = Message.objects.create(
+            workspace=workspace,
+            conversation=conversation,
+            direction=Message.Direction.OUTBOUND,
+            from_phone=sender.phone,
+            to_phone=to_phone,
+            body=body,
+            status=Status.FAILED if blocked else _initial_status(scheduled_for),
+            failure_reason=Reason.OPTED_OUT if blocked else "",
+            scheduled_for=scheduled_for,
+            created_by=actor,
+        )
+        Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
+        if message.status == Status.QUEUED:
+            _enqueue([message.pk])
+    return message
+
+
+def send_bulk(
+    *,
+    workspace: Workspace,
+    recipients: Iterable[str | Contact],
+    body: str,
+    actor=None,
+    scheduled_for: datetime | None = None,
+    sender: SenderNumber | None = None,
+) -> list[Message]:
+    """One text to many numbers, checked against the list in set-based queries.
+
+    Invalid numbers get a failed message with ``invalid_number`` so the
+    summary can say so; a number given twice is texted once.
+    """
+    body = _clean_body(body)
+    sender = _default_sender(workspace, sender)
+    valid: list[str] = []
+    invalid: list[str] = []
+    for recipient in recipients:
+        raw = recipient.phone if isinstance(recipient, Contact) else recipient
+        e164, _ = phones.parse(raw, workspace.default_region)
+        if e164 is None:
+            invalid.append(str(raw or ""))
+        else:
+            valid.append(e164)
+    numbers = list(dict.fromkeys(valid))
+    status = _initial_status(scheduled_for)
+    with transaction.atomic():
+        blocked = optout_services.opted_out_among(workspace=workspace, phones=numbers)
+        conversations = _conversations_for(workspace, numbers, sender)
+        common = dict(
+            workspace=workspace,
+            direction=Message.Direction.OUTBOUND,
+            from_phone=sender.phone,
+            body=body,
+            scheduled_for=scheduled_for,
+            created_by=actor,
+        )
+        pending = [
+            Message(
+                conversation=conversations[n],
+                to_phone=n,
+                status=Status.FAILED if n in blocked else status,
+                failure_reason=Reason.OPTED_OUT if n in blocked else "",
+                **common,
+            )
+            for n in numbers
+        ]
+        pending += [
+            Message(to_phone=raw[:20], status=Status.FAILED, failure_reason=Reason.INVALID_NUMBER, **common)
+            for raw in invalid
+        ]
+        messages = Message.objects.bulk_create(pending, batch_size=_BATCH)
+        Conversation.objects.filter(workspace=workspace, phone__in=numbers[: _BATCH * 50]).update(
+            last_message_at=timezone.now()
+        )
+        if connection.features.can_return_rows_from_bulk_insert:
+            queued = [m.pk for m in messages if m.status == Status.QUEUED]
+        else:
+            queued = list(
+                Message.objects.filter(
+                    workspace=workspace,
+                    status=Status.QUEUED,
+                    to_phone__in=numbers,
+                    body=body,
+                    created_at__gte=messages[0].created_at if messages else timezone.now(),
+                ).values_list("pk", flat=True)
+            )
+        _enqueue(queued)
+    return messages
+
+
+def cancel_pending(*, workspace: Workspace, phone: str) -> int:
+    """Cancel every queued or scheduled text to ``phone``; returns how many."""
+    return Message.objects.filter(
+        workspace=workspace,
+        direction=Message.Direction.OUTBOUND,
+        to_phone=phone,
+        status__in=[Status.QUEUED, Status.SCHEDULED],
+    ).update(status=Status.CANCELLED, updated_at=timezone.now())
+
+
+def _fail(message: Message, reason: str, error: str = "") -> None:
+    message.status, message.failure_reason, message.error_message = Status.FAILED, reason, error
+    message.save(update_fields=["status", "failure_reason", "error_message", "updated_at"])
+
+
+def deliver(message_id: int) -> None:
+    """Hand one queued text to the provider, at most once, after the second guard check."""
+    claimed = Message.objects.filter(pk=message_id, direction=Message.Direction.OUTBOUND, status=Status.QUEUED).update(
+        status=Status.SENDING, updated_at=timezone.now()
+    )
+    if not claimed:
+        return  # Already handled, cancelled, or redelivered after a crash: never send twice.
+    message = Message.objects.select_related("workspace").get(pk=message_id)
+    backend = get_backend()
+    with transaction.atomic():
+        # Shared lock: opt-out writers wait until this call has started (optouts/locks.py).
+        lock_numbers(message.workspace_id, [message.to_phone], shared=True)
+        if optout_services.is_opted_out(workspace=message.workspace, phone=message.to_phone):
+            _fail(message, Reason.OPTED_OUT)
+            return
+        sms = OutgoingSms(
+            workspace_id=message.workspace_id,
+            from_phone=message.from_phone,
+            to=message.to_phone,
+            body=message.body,
+            message_id=message.pk,
+        )
+        try:
+            provider_sid = backend.send(sms)
+        except ProviderError as exc:
+            if exc.code in _PROVIDER_UNSUBSCRIBED:
+                reason = Reason.OPTED_OUT
+            elif exc.code in _PROVIDER_INVALID_NUMBER:
+                reason = Reason.INVALID_NUMBER
+            else:
+                reason = Reason.PROVIDER_ERROR
+            _fail(message, reason, str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 - any crash in the client is a failed send, not a retry
+            log.exception("Provider call for message %s crashed", message.pk)
+            _fail(message, Reason.PROVIDER_ERROR, f"The provider could not be reached: {exc}")
+            return
+        message.status, message.provider_sid, message.sent_at = Status.SENT, provider_sid, timezone.now()
+        message.save(update_fields=["status", "provider_sid", "sent_at", "updated_at"])
+
+
+def dispatch_due(*, limit: int = 500) -> int:
+    """Release scheduled texts whose time has come; returns how many were queued."""
+    released = 0
+    while True:
+        with transaction.atomic():
+            due = Message.objects.filter(status=Status.SCHEDULED, scheduled_for__lte=timezone.now())
+            if connection.vendor == "postgresql":
+                due = due.select_for_update(skip_locked=True)
+            ids = list(due.order_by("scheduled_for", "id").values_list("pk", flat=True)[:limit])
+            Message.objects.filter(pk__in=ids, status=Status.SCHEDULED).update(
+                status=Status.QUEUED, updated_at=timezone.now()
+            )
+            _enqueue(ids)
+        released += len(ids)
+        if len(ids) < limit:
+            return released
+
+
+def recover_stuck(*, now: datetime | None = None) -> dict[str, int]:
+    """Re-enqueue texts whose task was lost; fail texts interrupted mid-call.
+
+    A text left in ``sending`` may or may not have reached the provider, so it
+    is marked failed rather than retried: a duplicate text is worse.
+    """
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.SENDING_STALE_AFTER_SECONDS)
+    interrupted = Message.objects.filter(status=Status.SENDING, updated_at__lt=stale).update(
+        status=Status.FAILED,
+        failure_reason=Reason.PROVIDER_ERROR,
+        error_message="Delivery was interrupted; not retried so the recipient never gets it twice.",
+        updated_at=now,
+    )
+    lost = list(
+        Message.objects.filter(status=Status.QUEUED, updated_at__lt=now - timedelta(minutes=5)).values_list(
+            "pk", flat=True
+        )[:5000]
+    )
+    _enqueue(lost)
+    return {"interrupted": interrupted, "requeued": len(lost)}
+
+
+def receive_message(*, to: str, from_: str, body: str, provider_sid: str) -> Message | None:
+    """Store an inbound text and apply its keyword. ``None`` when ``to`` is not ours.
+
+    A repeated ``provider_sid`` returns the stored message and changes nothing.
+    """
+    to_phone, _ = phones.parse(to, "")
+    sender = SenderNumber.objects.select_related("workspace").filter(phone=to_phone or to).first()
+    if sender is None:
+        log.warning("Inbound text to unknown number %s ignored", to)
+        return None
+    workspace = sender.workspace
+    from_phone = phones.parse(from_, workspace.default_region)[0] or from_.strip()[:20]
+    if provider_sid and (existing := Message.objects.filter(provider_sid=provider_sid).first()):
+        return existing
+    with transaction.atomic():
+        conversation = _conversations_for(workspace, [from_phone], sender)[from_phone]
+        if conversation.contact_id is None:
+            contact = Contact.objects.filter(workspace=workspace, phone=from_phone).order_by("id").first()
+            if contact is not None:
+                conversation.contact = contact
+        try:
+            with transaction.atomic():
+                message = Message.objects.create(
+                    workspace=workspace,
+                    conversation=conversation,
+                    direction=Message.Direction.INBOUND,
+                    from_phone=from_phone,
+                    to_phone=sender.phone,
+                    body=body or "",
+                    status=Status.RECEIVED,
+                    provider_sid=provider_sid or None,
+                )
+        except IntegrityError:
+            # The same MessageSid arriving twice at once: the other request handles it.
+            return Message.objects.filter(provider_sid=provider_sid).first()
+        conversation.last_message_at = message.created_at
+        conversation.save(update_fields=["contact", "last_message_at"])
+        apply_keyword(message)
+    return message
+
+
+def apply_keyword(message: Message) -> str | None:
+    """Act on STOP / SUBSCRIBE in an inbound message (SPEC §4)."""
+    result = keywords.match_keyword(message.body)
+    if result is not None and phones.parse(message.from_phone, "")[0] is None:
+        log.warning("Keyword from %s (not a phone number) not applied", message.from_phone)
+        return None
+    if result == "opt_out":
+        optout_services.opt_out(
+            workspace=message.workspace,
+            phone=message.from_phone,
+            method=Method.REPLY,
+            reason=message.body,
+            source_message=message,
+        )
+    elif result == "opt_in":
+        optout_services.opt_in(
+            workspace=message.workspace,
+            phone=message.from_phone,
+            method=Method.REPLY,
+            message_id=message.pk,
+            message=message.body,
+        )
+    return result

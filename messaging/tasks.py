@@ -1,0 +1,28 @@
+"""Thin Celery wrappers: ids in, services do the work."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task
+def deliver_message(message_id: int) -> None:
+    services.deliver(message_id)
+
+
+@shared_task
+def deliver_messages(message_ids: list[int]) -> None:
+    for message_id in message_ids:
+        services.deliver(message_id)
+
+
+@shared_task
+def dispatch_due_messages() -> int:
+    return services.dispatch_due()
+
+
+@shared_task
+def fail_stale_sending() -> dict[str, int]:
+    return services.recover_stuck()

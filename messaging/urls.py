@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "messaging"
+
+urlpatterns = [
+    path("", views.message_list, name="list"),
+    path("bulk/", views.bulk_send, name="bulk_send"),
+]

@@ -1,0 +1,42 @@
+"""Operators may look; every change to the list goes through the pages or services."""
+
+from django.contrib import admin
+
+from .models import ExportJob, ImportJob, OptOut, OptOutEvent
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OptOut)
+class OptOutAdmin(ReadOnlyAdmin):
+    list_display = ["phone", "method", "reason", "created_at", "created_by", "workspace"]
+    list_filter = ["method", "workspace"]
+    search_fields = ["phone"]
+
+
+@admin.register(OptOutEvent)
+class OptOutEventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "phone", "action", "method", "actor", "workspace"]
+    list_filter = ["action", "method", "workspace"]
+    search_fields = ["phone"]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "kind", "status", "original_name", "added", "invalid", "workspace"]
+    list_filter = ["status", "kind"]
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "status", "processed_rows", "expires_at", "workspace"]
+    list_filter = ["status"]

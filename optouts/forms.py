@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django import forms
+
+from .models import Method
+
+
+class OptOutForm(forms.Form):
+    phone = forms.CharField(
+        label="Phone number",
+        max_length=40,
+        help_text="Any common writing: +44 7911 123456, (415) 555-0123, 0044 20 7946 0002.",
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+    reason = forms.CharField(
+        label="Reason (optional)", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class OptOutFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Search by number")
+    method = forms.ChoiceField(required=False, choices=[("", "All methods"), *Method.choices])

@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Method(models.TextChoices):
+    MANUAL = "manual", "Manual"
+    REPLY = "reply", "Reply"
+    LINK = "link", "Link"
+    IMPORT = "import", "Import"
+
+
+class OptOut(models.Model):
+    """A number that must not be texted by this workspace. Written only by optouts.services."""
+
+    Method = Method
+
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="optouts")
+    phone = models.CharField(max_length=20, help_text="E.164.")
+    method = models.CharField(max_length=10, choices=Method.choices)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source_message = models.ForeignKey(
+        "messaging.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["workspace", "phone"], name="unique_optout_per_number")]
+        indexes = [
+            # The list page: newest first, optionally by method; keyset-friendly.
+            models.Index(fields=["workspace", "-created_at", "-id"], name="optout_recent"),
+            models.Index(fields=["workspace", "method", "-created_at", "-id"], name="optout_method_recent"),
+            models.Index(fields=["workspace", "updated_at"], name="optout_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return self.phone
+
+
+class OptOutEvent(models.Model):
+    """Append-only history of every change to a workspace's opt-out list."""
+
+    class Action(models.TextChoices):
+        OPTED_OUT = "opted_out", "Opted out"
+        OPTED_IN = "opted_in", "Opted in"
+        EDITED = "edited", "Edited"
+        REMOVED = "removed", "Removed"
+
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="optout_events")
+    phone = models.CharField(max_length=20)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    method = models.CharField(max_length=10, choices=Method.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["workspace", "phone", "-at"], name="optout_event_number"),
+            models.Index(fields=["workspace", "at"], name="optout_event_since"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phone} {self.action} ({self.method})"
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to start"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ImportJob(models.Model):
+    """One upload of a CSV/XLSX into the opt-out list or the contacts."""
+
+    class Kind(models.TextChoices):
+        OPTOUTS = "optouts", "Opt-outs"
+        CONTACTS = "contacts", "Contacts"
+
+    Status = JobStatus
+
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="import_jobs")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.OPTOUTS)
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.PENDING)
+    file = models.FileField(upload_to="imports/%Y/%m/", max_length=255)
+    original_name = models.CharField(max_length=255, blank=True)
+    phone_column = models.CharField(max_length=255, blank=True)
+    name_column = models.CharField(max_length=255, blank=True)
+    email_column = models.CharField(max_length=255, blank=True)
+    reason = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    total_rows = models.PositiveIntegerField(null=True, blank=True)
+    processed_rows = models.PositiveIntegerField(default=0)
+    added = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    existing = models.PositiveIntegerField(default=0)
+    invalid = models.PositiveIntegerField(default=0)
+    invalid_file = models.FileField(upload_to="imports/invalid/%Y/%m/", max_length=255, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} ({self.status})"
+
+
+class ExportJob(models.Model):
+    Status = JobStatus
+
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="export_jobs")
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    notify = models.BooleanField(default=False, help_text="Email the member when the file is ready.")
+    file = models.FileField(upload_to="exports/%Y/%m/", max_length=255, blank=True)
+    total_rows = models.PositiveIntegerField(null=True, blank=True)
+    processed_rows = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    expired = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Export {self.pk} ({self.status})"

@@ -1,0 +1,36 @@
+// Small progressive enhancements; every page works without this file.
+document.addEventListener("click", (event) => {
+  const dismiss = event.target.closest("[data-dismiss]");
+  if (dismiss) dismiss.closest(".notification")?.remove();
+  // Close other open menus when one opens or the page is clicked elsewhere.
+  document.querySelectorAll("details.menu[open]").forEach((menu) => {
+    if (!menu.contains(event.target)) menu.removeAttribute("open");
+  });
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  document.querySelectorAll("details.menu[open]").forEach((menu) => {
+    menu.removeAttribute("open");
+    menu.querySelector("summary")?.focus();
+  });
+});
+// Poll [data-poll] regions (job progress) and swap in the fresh fragment.
+function poll(region) {
+  const url = region.dataset.poll;
+  const every = Number(region.dataset.pollEvery || 1500);
+  setTimeout(async () => {
+    try {
+      const response = await fetch(url, { headers: { "X-Requested-With": "fetch" } });
+      if (response.ok) {
+        const fresh = document.createElement("div");
+        fresh.innerHTML = await response.text();
+        const next = fresh.firstElementChild;
+        region.replaceWith(next);
+        if (next?.dataset?.poll) poll(next);
+        return;
+      }
+    } catch (error) { /* network blip: try again */ }
+    poll(region);
+  }, every);
+}
+document.addEventListener("DOMContentLoaded", () => document.querySelectorAll("[data-poll]").forEach(poll));

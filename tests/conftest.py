@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from emuchat.celery import app as celery_app
+from messaging.backends import locmem
+from messaging.models import SenderNumber
+from tests.support import services
+from tests.support.worker import Worker
+from workspaces.models import Membership, Workspace
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls made
+# by the tests themselves are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True)
+def _local_defaults(settings):
+    """Unit tests run tasks in-process and hand texts to the locmem outbox."""
+    settings.SMS_BACKEND = "messaging.backends.locmem.SmsBackend"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.SITE_URL = "https://emu.example.com"
+    settings.TWILIO_AUTH_TOKEN = "test-auth-token"
+    settings.STORAGES = settings.STORAGES | {"staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    celery_app.conf.task_always_eager = True
+    locmem.outbox.clear()
+    yield
+    locmem.outbox.clear()
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def sms_outbox():
+    return locmem.outbox
+
+
+def make_user(username: str, first_name: str):
+    return get_user_model().objects.create_user(
+        username=username, password=PASSWORD, first_name=first_name, email=f"{username}@example.com"
+    )
+
+
+@pytest.fixture
+def workspace(db):
+    workspace = Workspace.objects.create(name="Acme Bakery", slug="acme", default_region="US")
+    SenderNumber.objects.create(workspace=workspace, phone="+14155550100", label="Main line")
+    return workspace
+
+
+@pytest.fixture
+def member(workspace):
+    """Alice, a member of the workspace."""
+    user = make_user("alice", "Alice")
+    Membership.objects.create(workspace=workspace, user=user, role=Membership.Role.OWNER)
+    return user
+
+
+@pytest.fixture
+def teammate(workspace):
+    """Bob, another member of the same workspace."""
+    user = make_user("bob", "Bob")
+    Membership.objects.create(workspace=workspace, user=user, role=Membership.Role.MEMBER)
+    return user
+
+
+@pytest.fixture
+def other_workspace(db):
+    workspace = Workspace.objects.create(name="Globex", slug="globex", default_region="GB")
+    SenderNumber.objects.create(workspace=workspace, phone="+447700900100", label="UK line")
+    return workspace
+
+
+@pytest.fixture
+def outsider(other_workspace):
+    """Charlie, a member of another workspace only: gets 404 everywhere in ours."""
+    user = make_user("charlie", "Charlie")
+    Membership.objects.create(workspace=other_workspace, user=user, role=Membership.Role.OWNER)
+    return user
+
+
+@pytest.fixture
+def member_client(client, member):
+    client.force_login(member)
+    return client
+
+
+@pytest.fixture
+def outsider_client(client, outsider):
+    client.force_login(outsider)
+    return client
+
+
+# --- real services -----------------------------------------------------------------
+
+
+@pytest.fixture
+def postgres():
+    services.require_postgres()
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    return services.require_redis()
+
+
+@pytest.fixture
+def celery_worker(redis_url, transactional_db, settings):
+    """A real worker process, consuming a private queue on Redis, reading the test database.
+
+    Tasks enqueued by the test go through Redis to that process; use with
+    committed data (this fixture implies ``transactional_db``).
+    """
+    services.require_postgres()
+    queue = f"emuchat-test-{uuid.uuid4().hex[:8]}"
+    database = connection.settings_dict
+    database_url = (
+        f"postgres://{database['USER']}:{database['PASSWORD'] or ''}@{database['HOST'] or '127.0.0.1'}"
+        f":{database['PORT'] or 5432}/{database['NAME']}"
+    )
+    previous = {key: celery_app.conf[key] for key in ("broker_url", "result_backend", "task_default_queue")}
+    celery_app.conf.update(
+        broker_url=redis_url, result_backend=redis_url, task_default_queue=queue, task_always_eager=False
+    )
+    _reset_connections()
+    worker = Worker(broker=redis_url, database_url=database_url, queue=queue, extra_env=_worker_env(settings))
+    worker.start(celery_app)
+    try:
+        yield worker
+    finally:
+        worker.stop()
+        celery_app.conf.update(previous, task_always_eager=True)
+        _reset_connections()
+
+
+def _reset_connections() -> None:
+    """Drop pooled broker connections so a changed broker_url takes effect."""
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+def _worker_env(settings) -> dict[str, str]:
+    return {
+        "SMS_BACKEND": os.environ.get("TEST_WORKER_SMS_BACKEND", "tests.support.recording_backend.SmsBackend"),
+        "SITE_URL": settings.SITE_URL,
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "EMAIL_BACKEND": "tests.support.file_email_backend.EmailBackend",
+        "DEBUG": "true",
+    }
+
+
+# --- browser -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": services.require_chromium(),
+        "args": [
+            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run", "--disable-sync",
+        ],
+    }

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from emuchat import env
+
+
+def test_malformed_boolean_names_the_variable(monkeypatch):
+    monkeypatch.setenv("DEBUG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="DEBUG"):
+        env.get_bool("DEBUG")
+
+
+def test_malformed_number_names_the_variable(monkeypatch):
+    monkeypatch.setenv("EXPORT_RETENTION_DAYS", "a week")
+    with pytest.raises(ImproperlyConfigured, match="EXPORT_RETENTION_DAYS"):
+        env.get_int("EXPORT_RETENTION_DAYS", 7)
+
+
+def test_malformed_database_url_names_the_variable(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "mysql//nope")
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_URL"):
+        env.get_database("DATABASE_URL", "sqlite:///x")
+
+
+def test_broker_url_must_be_a_url(monkeypatch):
+    monkeypatch.setenv("CELERY_BROKER_URL", "localhost:6379")
+    with pytest.raises(ImproperlyConfigured, match="CELERY_BROKER_URL"):
+        env.get_url("CELERY_BROKER_URL", schemes=("redis",))
+
+
+def _run_check(extra_env: dict[str, str]) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}} | extra_env
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        capture_output=True, text=True, env=environment, timeout=120,
+    )
+
+
+def test_production_settings_require_a_secret_key():
+    result = _run_check({"DEBUG": "false", "ALLOWED_HOSTS": "emu.example.com"})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_check_deploy_passes_with_production_environment():
+    result = _run_check({
+        "DEBUG": "false",
+        "SECRET_KEY": "x" * 20 + "a-long-random-production-secret-key-1234567890",
+        "ALLOWED_HOSTS": "emu.example.com",
+        "SITE_URL": "https://emu.example.com",
+    })
+    assert result.returncode == 0, result.stdout + result.stderr
