@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import os
 import re
 import zipfile
@@ -40,6 +39,7 @@ class Table:
     headers: list[str]
     path: Path
     header_row: int = 1
+    _first_row: tuple[int, list[str]] = field(default=(2, []), repr=False)
     _rows: Records = field(default_factory=lambda: iter(()), repr=False)
     _close: Callable[[], None] = field(default=lambda: None, repr=False)
     _last_row_declared: int | None = field(default=None, repr=False)
@@ -59,10 +59,15 @@ class Table:
         Cells are stripped text, padded or cut to the header's width.
         """
         width = len(self.headers)
+        padding = [""] * width
+        number, cells = self._first_row
+        yield number, (cells + padding)[:width]
         for number, cells in self._rows:
-            if len(cells) != width:
-                cells = (cells + [""] * width)[:width]
-            yield number, cells
+            stripped = [cell.strip() for cell in cells]
+            if any(stripped):
+                if len(stripped) != width:
+                    stripped = (stripped + padding)[:width]
+                yield number, stripped
 
     def close(self) -> None:
         self._close()
@@ -118,16 +123,16 @@ def _table(
 ) -> Table:
     """Read the header and peek at the first data row, so empty files fail at open."""
     try:
-        rows = _non_blank(records)
-        header_row, headers = next(rows, (0, []))
-        if not headers:
+        header = _next_non_blank(records)
+        if header is None:
             raise ImportFileError(errors.EMPTY)
-        first = next(rows, None)
+        first = _next_non_blank(records)
         if first is None:
             raise ImportFileError(errors.HEADER_ONLY)
     except BaseException:
         close()
         raise
+    header_row, headers = header
     while headers and not headers[-1]:
         headers.pop()  # trailing empty header cells come from stray delimiters or formatting
     return Table(
@@ -135,18 +140,20 @@ def _table(
         headers=headers,
         path=path,
         header_row=header_row,
-        _rows=itertools.chain([first], rows),
+        _first_row=first,
+        _rows=records,
         _close=close,
         _last_row_declared=last_row,
     )
 
 
-def _non_blank(records: Records) -> Records:
-    """Strip every cell and drop rows with nothing in them, keeping their numbers."""
+def _next_non_blank(records: Records) -> tuple[int, list[str]] | None:
+    """The next row with something in it, cells stripped; blank rows keep their numbers."""
     for number, cells in records:
         stripped = [cell.strip() for cell in cells]
         if any(stripped):
-            yield number, stripped
+            return number, stripped
+    return None
 
 
 def validate(

@@ -1,0 +1,32 @@
+"""`make bench [ONLY=name]`: run every benchmark in bench/ (each a module with main())."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS = ["guard", "pages", "import_export"]
+
+
+def main(argv: list[str]) -> int:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "emuchat.settings")
+    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/emu_bench")
+    names = [n for n in argv if n] or BENCHMARKS
+    failed = []
+    for name in names:
+        if not (ROOT / "bench" / f"{name}.py").exists():
+            print(f"!! bench/{name}.py does not exist yet")
+            failed.append(name)
+            continue
+        print(f"== bench {name}", flush=True)
+        module = importlib.import_module(f"bench.{name}")
+        module.main()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

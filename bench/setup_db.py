@@ -1,0 +1,26 @@
+"""Create and migrate the benchmark database (DATABASE_URL, default emu_bench on local PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+
+import django
+
+
+def ready() -> None:
+    """Make sure the benchmark database exists and is migrated, then set Django up."""
+    import psycopg
+
+    url = os.environ["DATABASE_URL"]
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    os.environ.setdefault("DEBUG", "false")
+    os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key")
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
