@@ -4,6 +4,7 @@ import os
 import uuid
 
 import pytest
+from kombu import pools as kombu_pools
 from django.contrib.auth import get_user_model
 from django.db import connection
 
@@ -28,7 +29,9 @@ def _local_defaults(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.SITE_URL = "https://emu.example.com"
     settings.TWILIO_AUTH_TOKEN = "test-auth-token"
-    settings.STORAGES = settings.STORAGES | {"staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STORAGES = settings.STORAGES | {
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    }
     celery_app.conf.task_always_eager = True
     locmem.outbox.clear()
     yield
@@ -149,6 +152,7 @@ def _reset_connections() -> None:
         celery_app._pool.force_close_all()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
+    kombu_pools.reset()
 
 
 def _worker_env(settings) -> dict[str, str]:
@@ -170,7 +174,12 @@ def browser_type_launch_args(browser_type_launch_args):
         **browser_type_launch_args,
         "executable_path": services.require_chromium(),
         "args": [
-            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run", "--disable-sync",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            "--disable-sync",
         ],
     }

@@ -20,10 +20,15 @@ def log_path() -> str:
 
 class SmsBackend(BaseSmsBackend):
     def send(self, sms: OutgoingSms) -> str:
+        # A pause before the call "starts" widens the window between the guard's
+        # check and the provider call, where a race would show.
+        time.sleep(float(os.environ.get("RECORDING_BACKEND_PRE_DELAY", "0")))
         started = time.time()
         delay = float(os.environ.get("RECORDING_BACKEND_DELAY", "0"))
         with open(log_path(), "a") as log:
-            log.write(json.dumps({"to": sms.to, "body": sms.body, "started": started, "message_id": sms.message_id}) + "\n")
+            log.write(
+                json.dumps({"to": sms.to, "body": sms.body, "started": started, "message_id": sms.message_id}) + "\n"
+            )
             log.flush()
         if delay:
             time.sleep(delay)

@@ -24,19 +24,40 @@ class Worker:
         self.log_path = ROOT / "build" / f"worker-{queue}.log"
 
     def start(self, app: Celery, timeout: float = 30) -> None:
-        env = os.environ | {
-            "DATABASE_URL": self.database_url,
-            "CELERY_BROKER_URL": self.broker,
-            "CELERY_RESULT_BACKEND": self.broker,
-            "CELERY_TASK_DEFAULT_QUEUE": self.queue,
-            "DJANGO_SETTINGS_MODULE": "emuchat.settings",
-        } | self.extra_env
+        env = (
+            os.environ
+            | {
+                "DATABASE_URL": self.database_url,
+                "CELERY_BROKER_URL": self.broker,
+                "CELERY_RESULT_BACKEND": self.broker,
+                "CELERY_TASK_DEFAULT_QUEUE": self.queue,
+                "DJANGO_SETTINGS_MODULE": "emuchat.settings",
+            }
+            | self.extra_env
+        )
         self.log_path.parent.mkdir(exist_ok=True)
         log = self.log_path.open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "emuchat", "worker", "--pool=solo", "-Q", self.queue,
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "emuchat",
+                "worker",
+                "--pool=solo",
+                "-Q",
+                self.queue,
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-l",
+                "INFO",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from emuchat import phones
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "expected"),
+    [
+        ("(415) 555-0123", "US", "+14155550123"),
+        ("+1 415 555 0123", "US", "+14155550123"),
+        ("+14155550123", "GB", "+14155550123"),
+        ("0044 20 7946 0002", "US", "+442079460002"),
+        ("447911123456", "US", "+447911123456"),
+        ("447911123456.0", "US", "+447911123456"),
+        ("07911 123456", "GB", "+447911123456"),
+        ("030 901820", "DE", "+4930901820"),
+    ],
+)
+def test_common_writings_become_e164(raw, region, expected):
+    assert phones.normalize(raw, region) == expected
+
+
+@pytest.mark.parametrize("raw", ["abc", "12", "+1 415 555", "4.47911E+11", "", "   ", "+999 1234567"])
+def test_invalid_input_is_rejected_with_a_message_naming_it(raw):
+    with pytest.raises(ValidationError) as caught:
+        phones.normalize(raw, "US")
+    message = caught.value.messages[0]
+    assert raw.strip() in message if raw.strip() else "No phone number" in message
+
+
+def test_scientific_notation_is_reported_not_fixed():
+    e164, reason = phones.parse("4.47911E+11", "US")
+    assert e164 is None
+    assert "scientific notation" in reason
+
+
+def test_international_display_format():
+    assert phones.format_international("+14155550123") == "+1 415-555-0123"
+    assert phones.format_international("+447911123456") == "+44 7911 123456"
+
+
+def test_masked_number_shows_only_last_digits():
+    masked = phones.mask("+14155550123")
+    assert masked.startswith("+1 ")
+    assert masked.endswith("0123")
+    assert "415" not in masked
+
+
+@pytest.mark.parametrize(
+    ("query", "digits"),
+    [
+        ("415 555", "415555"),
+        ("(415) 555-0123", "14155550123"),
+        ("+1 415 555 0123", "14155550123"),
+        ("0044 7911", "447911"),
+        ("hello", ""),
+    ],
+)
+def test_search_query_is_reduced_to_digits_to_look_for(query, digits):
+    assert phones.search_digits(query, "US") == digits
