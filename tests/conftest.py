@@ -4,9 +4,9 @@ import os
 import uuid
 
 import pytest
-from kombu import pools as kombu_pools
 from django.contrib.auth import get_user_model
 from django.db import connection
+from kombu import pools as kombu_pools
 
 from emuchat.celery import app as celery_app
 from messaging.backends import locmem

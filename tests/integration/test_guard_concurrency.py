@@ -41,7 +41,7 @@ def _wait_until_settled(timeout: float = 90) -> None:
         if not Message.objects.filter(status__in=["queued", "sending"]).exists():
             return
         time.sleep(0.2)
-    raise AssertionError("messages still queued or sending after %ss" % timeout)
+    raise AssertionError(f"messages still queued or sending after {timeout}s")
 
 
 def test_no_provider_call_starts_after_an_opt_out_commits(recording, celery_worker, workspace, member):
