@@ -14,7 +14,6 @@ BENCHMARKS = ["guard", "pages", "import_export"]
 def main(argv: list[str]) -> int:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "emuchat.settings")
-    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/emu_bench")
     names = [n for n in argv if n] or BENCHMARKS
     failed = []
     for name in names:

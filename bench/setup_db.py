@@ -18,6 +18,7 @@ def ready() -> None:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{name}"')
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "emuchat.settings")
     # DEBUG off: Django would otherwise keep every query in memory.
     os.environ.setdefault("DEBUG", "false")
     os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key")
