@@ -66,7 +66,7 @@ _EXACT: dict[str, tuple[str, ...]] = {
 # unless they also contain a word that says the column is about the number
 # rather than the number itself ("Phone type", "Country code").
 _CONTAINS: dict[str, tuple[str, ...]] = {
-    "phone": ("phone", "mobile", "cell", "telephone", "tel", "msisdn", "sms", "whatsapp"),
+    "phone": ("phone", "mobile", "cell", "telephone", "tel", "msisdn", "sms", "whatsapp", "whats app"),
     "name": ("name",),
     "email": ("email", "e mail"),
 }

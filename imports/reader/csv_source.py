@@ -36,7 +36,7 @@ class CsvSource:
         self.encoding = sniff_encoding(head, whole_file=len(head) < HEAD_BYTES)
         sample = codecs.getincrementaldecoder(self.encoding)(errors="replace").decode(head)
         self.delimiter = sniff_delimiter(sample)
-        binary = open(path, "rb")  # noqa: SIM115 - closed by close()
+        binary = open(path, "rb")  # closed by close()
         # newline="" hands line breaks inside quoted cells to csv untouched.
         self._text = io.TextIOWrapper(binary, encoding=self.encoding, errors=_MARK_ERRORS, newline="")
 

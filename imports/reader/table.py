@@ -43,6 +43,8 @@ class Table:
     _rows: Records = field(default_factory=lambda: iter(()), repr=False)
     _close: Callable[[], None] = field(default=lambda: None, repr=False)
     _last_row_declared: int | None = field(default=None, repr=False)
+    _max_xlsx_uncompressed_bytes: int = field(default=MAX_XLSX_UNCOMPRESSED_BYTES, repr=False)
+    _started: bool = field(default=False, repr=False)
 
     @cached_property
     def total_rows_estimate(self) -> int | None:
@@ -50,7 +52,8 @@ class Table:
         if self.kind == "csv":
             return count_csv_rows(self.path, read_head(self.path))
         if self._last_row_declared is None:
-            return count_rows(self.path)  # no <dimension>: count <row> tags instead
+            # No <dimension>: count the <row> tags instead, a quick pass with no parsing.
+            return count_rows(self.path, max_xlsx_uncompressed_bytes=self._max_xlsx_uncompressed_bytes)
         return max(self._last_row_declared - self.header_row, 0)
 
     def rows(self) -> Records:
@@ -58,6 +61,9 @@ class Table:
 
         Cells are stripped text, padded or cut to the header's width.
         """
+        if self._started:
+            raise RuntimeError("Table.rows() streams the file and can be iterated only once.")
+        self._started = True
         width = len(self.headers)
         padding = [""] * width
         number, cells = self._first_row
@@ -96,7 +102,7 @@ def open_table(
     kind = sniff_kind(path, head)
     if kind == "csv":
         source = CsvSource(path, head)
-        return _table(path, kind, source.records(), source.close, last_row=None)
+        return _table(path, kind, source.records(), source.close)
     archive = open_archive(path, max_uncompressed_bytes=max_xlsx_uncompressed_bytes)
     shared: SharedStrings | None = None
 
@@ -111,16 +117,16 @@ def open_table(
         check_cells(dimension, max_cells=max_xlsx_cells)
         shared = SharedStrings(archive, parts.shared_strings)
         sheet = SheetRows(shared, read_number_styles(archive, parts.styles), date1904=parts.date1904)
-        last_row = dimension.last_row if dimension else None
-        return _table(path, kind, sheet.read(archive, parts.sheet), close, last_row=last_row)
+        table = _table(path, kind, sheet.read(archive, parts.sheet), close)
+        table._last_row_declared = dimension.last_row if dimension else None
+        table._max_xlsx_uncompressed_bytes = max_xlsx_uncompressed_bytes
+        return table
     except BaseException:
         close()
         raise
 
 
-def _table(
-    path: Path, kind: str, records: Records, close: Callable[[], None], *, last_row: int | None
-) -> Table:
+def _table(path: Path, kind: str, records: Records, close: Callable[[], None]) -> Table:
     """Read the header and peek at the first data row, so empty files fail at open."""
     try:
         header = _next_non_blank(records)
@@ -143,7 +149,6 @@ def _table(
         _first_row=first,
         _rows=records,
         _close=close,
-        _last_row_declared=last_row,
     )
 
 

@@ -35,6 +35,7 @@ _BOMB_MIN_BYTES = 10 * 1024 * 1024
 _PART_MAX_BYTES = 64 * 1024 * 1024  # workbook.xml, rels, styles: small in real files
 _DIMENSION_SCAN_BYTES = 64 * 1024
 _DIMENSION = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension\b[^>]*?\bref=\"([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?\"")
+_ZEROS_FORMAT = re.compile(r"0{2,}")
 _ENCRYPTED_FLAG = 0x1
 MAX_COLUMNS = 16384  # Excel's limit, column XFD
 
@@ -214,16 +215,24 @@ def check_cells(dimension: Dimension | None, *, max_cells: int) -> None:
         raise ImportFileError(errors.TOO_MANY_CELLS.format(cells=dimension.cells, limit=max_cells))
 
 
-def read_number_styles(archive: zipfile.ZipFile, styles: str | None) -> dict[int, str]:
-    """``{cell style index: "date" | "duration"}`` for styles that show numbers as times.
+@dataclass(frozen=True)
+class NumberStyle:
+    kind: str  # "date" | "duration" | "zeros"
+    width: int = 0  # for "zeros": the digits the format pads to
 
-    Excel stores dates as day counts; only the cell's number format says so.
+
+def read_number_styles(archive: zipfile.ZipFile, styles: str | None) -> dict[int, NumberStyle]:
+    """``{cell style index: NumberStyle}`` for styles that change what a number means.
+
+    Excel stores dates as day counts, and only the cell's number format says
+    so. A format of only zeros (``00000000000``) is how people keep the
+    leading 0 of phone numbers typed as numbers: it is part of what they see.
     """
     if styles is None:
         return {}
     root = parse_part(archive, styles)
     formats: dict[int, str] = dict(BUILTIN_FORMATS)
-    kinds: dict[int, str] = {}
+    kinds: dict[int, NumberStyle] = {}
     for element in root.iter():
         if _local(element.tag) == "numFmt":
             try:
@@ -238,9 +247,11 @@ def read_number_styles(archive: zipfile.ZipFile, styles: str | None) -> dict[int
             continue
         code = formats.get(number_format, "")
         if not code and (27 <= number_format <= 36 or 50 <= number_format <= 58):
-            kinds[index] = "date"  # East Asian date formats Excel doesn't spell out
+            kinds[index] = NumberStyle("date")  # East Asian date formats Excel doesn't spell out
+        elif _ZEROS_FORMAT.fullmatch(code):
+            kinds[index] = NumberStyle("zeros", width=code.count("0"))
         elif is_timedelta_format(code):
-            kinds[index] = "duration"
+            kinds[index] = NumberStyle("duration")
         elif is_date_format(code):
-            kinds[index] = "date"
+            kinds[index] = NumberStyle("date")
     return kinds

@@ -1,9 +1,9 @@
 """Stream one worksheet's rows with expat, in flat memory.
 
-openpyxl's read-only mode streams too but runs ~6-8k rows/s; python-calamine
-is fast but loads the whole sheet (450 MiB for a million rows, see
-bench/xlsx_readers.py). Handling the few cell types ourselves with pyexpat
-streams at ~40k rows/s in ~13 MiB whatever the sheet's size.
+openpyxl's read-only mode streams too but reads ~5-8k rows/s; python-calamine
+reads ~100k rows/s but loads the whole sheet first (450 MiB for a million
+rows). Handling the few cell types ourselves with pyexpat reads 3-4x faster
+than openpyxl in a flat ~13 MiB (figures: bench/xlsx_readers.py).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, fr
 from . import errors
 from .cells import cell_to_text
 from .errors import ImportFileError
-from .xlsx_package import MAIN_NAMESPACES, MAX_COLUMNS, column_index
+from .xlsx_package import MAIN_NAMESPACES, MAX_COLUMNS, NumberStyle, column_index
 
 _CHUNK_BYTES = 64 * 1024
 _LOCAL_NAMES = ("row", "c", "v", "t", "rPh", "si")
@@ -78,16 +78,20 @@ class SharedStrings:
     """
 
     def __init__(self, archive: zipfile.ZipFile, member: str | None) -> None:
-        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        self._file = tempfile.TemporaryFile()  # closed by close()
         self._offsets = array("q", [0])
         self._parts: list[str] = []
         self._collecting = False
         self._in_phonetic = False
-        if member is not None:
-            parser = _new_parser(self._start, self._end, self._text)
-            for _ in _feed(archive, member, parser):
-                pass
-        self._file.flush()
+        try:
+            if member is not None:
+                parser = _new_parser(self._start, self._end, self._text)
+                for _ in _feed(archive, member, parser):
+                    pass
+            self._file.flush()
+        except BaseException:
+            self._file.close()
+            raise
         self._fd = self._file.fileno()
 
     def __len__(self) -> int:
@@ -129,12 +133,12 @@ class SheetRows:
     def __init__(
         self,
         shared: SharedStrings,
-        number_styles: dict[int, str],
+        number_styles: dict[int, NumberStyle],
         *,
         date1904: bool,
     ) -> None:
         self._shared = shared
-        self._number_styles = {str(index): kind for index, kind in number_styles.items()}
+        self._number_styles = {str(index): style for index, style in number_styles.items()}
         self._epoch = CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900
         self._columns: dict[str, int] = {}
         self._done: list[tuple[int, list[str]]] = []
@@ -220,21 +224,22 @@ class SheetRows:
         return raw  # inlineStr, str (formula result), e (#N/A…), d (ISO date)
 
     def _number(self, raw: str) -> str:
-        style_kind = self._number_styles.get(self._style) if self._style else None
-        if style_kind is None and raw.isascii() and raw.isdigit():
+        style = self._number_styles.get(self._style) if self._style else None
+        if style is None and raw.isascii() and raw.isdigit():
             return raw
         try:
             number = float(raw)
         except ValueError:
             raise self._damaged(f"a number cell holds {raw[:20]!r}") from None
-        if style_kind is not None:
-            try:
-                return cell_to_text(
-                    from_excel(number, self._epoch, timedelta=style_kind == "duration")
-                )
-            except (OverflowError, ValueError):
-                pass  # outside the calendar: show the number, as Excel shows #####
-        return cell_to_text(number)
+        if style is None:
+            return cell_to_text(number)
+        if style.kind == "zeros":
+            text = cell_to_text(number)
+            return text.zfill(style.width) if text.isdigit() else text
+        try:
+            return cell_to_text(from_excel(number, self._epoch, timedelta=style.kind == "duration"))
+        except (OverflowError, ValueError):
+            return cell_to_text(number)  # outside the calendar: Excel shows ##### here
 
     def _column_of(self, reference: str) -> int:
         letters = reference.rstrip("0123456789")
