@@ -6,4 +6,5 @@ app_name = "webhooks"
 
 urlpatterns = [
     path("twilio/sms/", webhooks.twilio_sms, name="twilio_sms"),
+    path("twilio/status/", webhooks.twilio_status, name="twilio_status"),
 ]

@@ -13,6 +13,7 @@ from twilio.request_validator import RequestValidator
 from workspaces.models import Workspace
 
 from . import services
+from .status import record_delivery_status
 from .models import SenderNumber
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ def _auth_tokens(to: str) -> list[str]:
     return tokens
 
 
-def signature_is_valid(request: HttpRequest) -> bool:
+def signature_is_valid(request: HttpRequest, *, sender_field: str = "To") -> bool:
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature:
         return False
@@ -56,3 +57,17 @@ def twilio_sms(request: HttpRequest) -> HttpResponse:
         log.info("Inbound text for an unknown number answered and dropped")
     # The opt-out, if any, committed inside receive_message: only now do we answer.
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+
+
+@csrf_exempt
+@require_POST
+def twilio_status(request: HttpRequest) -> HttpResponse:
+    """Delivery receipts (the status callback set on every outbound text)."""
+    if not signature_is_valid(request, sender_field="From"):
+        return HttpResponseForbidden("Invalid signature.")
+    record_delivery_status(
+        provider_sid=request.POST.get("MessageSid", ""),
+        status=request.POST.get("MessageStatus", ""),
+        error_code=request.POST.get("ErrorCode", ""),
+    )
+    return HttpResponse(status=204)

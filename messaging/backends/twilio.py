@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.urls import reverse
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
@@ -25,7 +26,12 @@ class SmsBackend(BaseSmsBackend):
             raise ProviderError("Twilio credentials are not configured for this workspace.")
         client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=settings.SMS_PROVIDER_TIMEOUT))
         try:
-            result = client.messages.create(to=sms.to, from_=sms.from_phone, body=sms.body)
+            result = client.messages.create(
+                to=sms.to,
+                from_=sms.from_phone,
+                body=sms.body,
+                status_callback=settings.SITE_URL + reverse("webhooks:twilio_status"),
+            )
         except TwilioRestException as exc:
             raise ProviderError(exc.msg or str(exc), code=exc.code) from exc
         return result.sid

@@ -42,7 +42,12 @@ def test_sends_through_the_settings_account(workspace, canned):
     sid = twilio_backend.SmsBackend().send(_sms(workspace))
     assert sid == "SM0123456789abcdef0123456789abcdef"
     request = canned.requests[0]
-    assert request["data"] == {"To": "+14155550123", "From": "+14155550100", "Body": "Hi"}
+    assert request["data"] == {
+        "To": "+14155550123",
+        "From": "+14155550100",
+        "Body": "Hi",
+        "StatusCallback": "https://emu.example.com/webhooks/twilio/status/",
+    }
     assert request["auth"][0] == "AC" + "1" * 32
 
 
