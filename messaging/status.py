@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from .models import Message
-from .services import PROVIDER_INVALID_NUMBER, PROVIDER_UNSUBSCRIBED
+from .backends import PROVIDER_INVALID_NUMBER, PROVIDER_UNSUBSCRIBED
 
 Status = Message.Status
 Reason = Message.FailureReason

@@ -8,6 +8,11 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 
+# Twilio error codes that mean something other than a transient provider fault.
+PROVIDER_UNSUBSCRIBED = {21610}
+PROVIDER_INVALID_NUMBER = {21211, 21214, 21614}
+
+
 class ProviderError(Exception):
     """The provider refused the message. ``code`` is the provider's error code, if any."""
 
