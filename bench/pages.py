@@ -120,7 +120,9 @@ def populate(workspace, user, rows: int) -> dict:
                     else:
                         reason, actor = rng.choice(MANUAL_REASONS), user.pk
                     copy.write_row((workspace.pk, number, method, reason, at, at, actor))
-                    events.append((workspace.pk, number, "opted_out", method, actor, at, json.dumps({"reason": reason})))
+                    events.append(
+                        (workspace.pk, number, "opted_out", method, actor, at, json.dumps({"reason": reason}))
+                    )
             with cursor.copy(
                 "COPY optouts_optoutevent (workspace_id, phone, action, method, actor_id, at, details) FROM STDIN"
             ) as copy:
@@ -185,8 +187,9 @@ def main() -> None:
 
     # No collectstatic here: the manifest storage of DEBUG=false would fail on {% static %}.
     plain_static = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
-    with override_settings(STORAGES={"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-                                     "staticfiles": plain_static}):
+    with override_settings(
+        STORAGES={"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}, "staticfiles": plain_static}
+    ):
         measure(*setup())
 
 

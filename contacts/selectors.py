@@ -24,4 +24,8 @@ def contacts_for(workspace: Workspace, q: str = ""):
 def optouts_by_phone(workspace: Workspace, numbers: list[str]) -> dict[str, OptOut]:
     """The opt-out entry of each number that has one, in one query."""
     numbers = [n for n in numbers if n]
-    return {o.phone: o for o in OptOut.objects.filter(workspace=workspace, phone__in=numbers)}
+    if not numbers:
+        return {}
+    return {
+        o.phone: o for o in OptOut.objects.filter(workspace=workspace, phone__in=numbers).select_related("created_by")
+    }

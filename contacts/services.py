@@ -4,6 +4,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from emuchat import phones
+from optouts import services as optout_services
+from optouts.models import Method, OptOut
 from workspaces.models import Workspace
 
 from .models import Contact
@@ -31,3 +33,51 @@ def update_contact(*, contact: Contact, name: str, phone: str = "", email: str =
     contact.email = email.strip()
     contact.save(update_fields=["name", "phone", "email", "updated_at"])
     return contact
+
+
+def import_batch(*, workspace: Workspace, rows: list[tuple[str, str, str]]) -> tuple[int, int]:
+    """Create contacts from ``(e164, name, email)`` rows; returns ``(added, already present)``.
+
+    A number that already belongs to a contact of the workspace is left alone:
+    an import adds people, it never edits the ones you have.
+    """
+    first: dict[str, tuple[str, str, str]] = {}
+    for row in rows:
+        first.setdefault(row[0], row)
+    unique = list(first.values())
+    if not unique:
+        return 0, 0
+    numbers = [phone for phone, _, _ in unique]
+    with transaction.atomic():
+        present = set(Contact.objects.filter(workspace=workspace, phone__in=numbers).values_list("phone", flat=True))
+        new = [
+            Contact(workspace=workspace, phone=phone, name=name.strip()[:200], email=email.strip())
+            for phone, name, email in unique
+            if phone not in present
+        ]
+        Contact.objects.bulk_create(new)
+    return len(new), len(unique) - len(new)
+
+
+def opt_out_contact(*, workspace: Workspace, contact: Contact, actor=None) -> OptOut:
+    """The contact's Actions → Opt out: opts out its *number* (every contact sharing it)."""
+    if contact.workspace_id != workspace.id:
+        raise ValidationError("This contact belongs to another workspace.")
+    if not contact.phone:
+        raise ValidationError(f"{contact} has no phone number, so there is nothing to opt out.")
+    return optout_services.opt_out(
+        workspace=workspace,
+        phone=contact.phone,
+        method=Method.MANUAL,
+        reason=f"Opted out from the contact {contact}",
+        actor=actor,
+    )
+
+
+def opt_in_contact(*, workspace: Workspace, contact: Contact, actor=None) -> bool:
+    """The contact's Actions → Opt in: its number may be texted again. Returns whether it was opted out."""
+    if contact.workspace_id != workspace.id:
+        raise ValidationError("This contact belongs to another workspace.")
+    if not contact.phone:
+        raise ValidationError(f"{contact} has no phone number.")
+    return optout_services.opt_in(workspace=workspace, phone=contact.phone, actor=actor)

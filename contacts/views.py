@@ -4,13 +4,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from emuchat import phones
 from emuchat.forms import apply_validation_error
 from emuchat.pagination import paginate, query_without_page
-from optouts import services as optout_services
-from optouts.models import Method
 from workspaces.access import workspace_view
 
 from . import selectors, services
@@ -74,9 +73,10 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "contacts/form.html", {"form": form, "title": f"Edit {contact}", "contact": contact})
 
 
-def _back(request: HttpRequest, contact: Contact):
+def _back(request: HttpRequest) -> HttpResponse:
+    # Back to the list or page the menu was used on; only our own workspace's pages.
     target = request.POST.get("next", "")
-    if target.startswith(f"/w/{request.workspace.slug}/"):
+    if target.startswith(f"/w/{request.workspace.slug}/") and url_has_allowed_host_and_scheme(target, None):
         return redirect(target)
     return redirect("contacts:list", slug=request.workspace.slug)
 
@@ -85,32 +85,29 @@ def _back(request: HttpRequest, contact: Contact):
 @require_POST
 def contact_opt_out(request: HttpRequest, pk: int) -> HttpResponse:
     contact = _get_contact(request, pk)
-    if not contact.phone:
-        messages.error(request, f"{contact} has no phone number, so there is nothing to opt out.")
-        return _back(request, contact)
-    optout_services.opt_out(
-        workspace=request.workspace,
-        phone=contact.phone,
-        method=Method.MANUAL,
-        reason=f"Opted out from the contact {contact}",
-        actor=request.user,
-    )
-    messages.success(
-        request,
-        f"{contact} ({phones.format_international(contact.phone)}) is opted out. No texts will be sent to this number.",
-    )
-    return _back(request, contact)
+    try:
+        services.opt_out_contact(workspace=request.workspace, contact=contact, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"{contact} ({phones.format_international(contact.phone)}) is opted out. "
+            "No texts will be sent to this number.",
+        )
+    return _back(request)
 
 
 @workspace_view
 @require_POST
 def contact_opt_in(request: HttpRequest, pk: int) -> HttpResponse:
     contact = _get_contact(request, pk)
-    if not contact.phone:
-        messages.error(request, f"{contact} has no phone number.")
-        return _back(request, contact)
-    optout_services.opt_in(workspace=request.workspace, phone=contact.phone, actor=request.user)
-    messages.success(
-        request, f"{contact} ({phones.format_international(contact.phone)}) is opted in and can be texted again."
-    )
-    return _back(request, contact)
+    try:
+        services.opt_in_contact(workspace=request.workspace, contact=contact, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, f"{contact} ({phones.format_international(contact.phone)}) is opted in and can be texted again."
+        )
+    return _back(request)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db.models import OuterRef, Q, Subquery
 
+from contacts.models import Contact
 from emuchat import phones
 from messaging.models import Message
 from optouts.models import OptOut
@@ -32,3 +33,26 @@ def conversations_for(workspace: Workspace, q: str = ""):
 
 def opted_out_numbers(workspace: Workspace, numbers: list[str]) -> set[str]:
     return set(OptOut.objects.filter(workspace=workspace, phone__in=numbers).values_list("phone", flat=True))
+
+
+THREAD_LIMIT = 200
+
+
+def thread_for(conversation: Conversation, *, limit: int | None = None) -> tuple[list[Message], bool]:
+    """The newest ``limit`` messages, oldest first, and whether older ones were left out."""
+    limit = limit or THREAD_LIMIT
+    newest = list(conversation.messages.order_by("-created_at", "-id")[: limit + 1])
+    return list(reversed(newest[:limit])), len(newest) > limit
+
+
+def optout_for(workspace: Workspace, phone: str) -> OptOut | None:
+    return OptOut.objects.filter(workspace=workspace, phone=phone).select_related("created_by").first()
+
+
+def contacts_with(workspace: Workspace, phone: str) -> list[Contact]:
+    return list(Contact.objects.filter(workspace=workspace, phone=phone).order_by("name", "id"))
+
+
+def contact_choices(workspace: Workspace, *, limit: int = 500) -> list[Contact]:
+    """Contacts offered as suggestions in New message's To field."""
+    return list(Contact.objects.filter(workspace=workspace).exclude(phone="").order_by("name", "id")[:limit])

@@ -4,6 +4,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.views.decorators.http import require_http_methods, require_POST
 
 from contacts.models import Contact
@@ -11,7 +13,6 @@ from emuchat import phones
 from emuchat.forms import apply_validation_error
 from emuchat.pagination import paginate, query_without_page
 from messaging import services as messaging_services
-from optouts.models import OptOut
 from workspaces.access import workspace_view
 
 from . import selectors, services
@@ -34,15 +35,19 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _render_thread(request: HttpRequest, conversation: Conversation, form: ComposerForm, status: int = 200):
-    optout = OptOut.objects.filter(workspace=request.workspace, phone=conversation.phone).first()
-    contacts = Contact.objects.filter(workspace=request.workspace, phone=conversation.phone).order_by("name")
-    thread = conversation.messages.order_by("created_at", "id")
+def _render_thread(request: HttpRequest, conversation: Conversation, form: ComposerForm) -> HttpResponse:
+    thread, truncated = selectors.thread_for(conversation)
     return render(
         request,
         "conversations/detail.html",
-        {"conversation": conversation, "thread": thread, "optout": optout, "contacts": contacts, "form": form},
-        status=status,
+        {
+            "conversation": conversation,
+            "thread": thread,
+            "truncated": truncated,
+            "optout": selectors.optout_for(request.workspace, conversation.phone),
+            "contacts": selectors.contacts_with(request.workspace, conversation.phone),
+            "form": form,
+        },
     )
 
 
@@ -75,9 +80,9 @@ def conversation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def conversation_new(request: HttpRequest) -> HttpResponse:
     initial = {"to": request.GET.get("to", "")}
-    if contact_id := request.GET.get("contact"):
-        contact = get_object_or_404(Contact, workspace=request.workspace, pk=contact_id)
-        initial["to"] = contact.phone
+    if contact_id := request.GET.get("contact", ""):
+        contact = get_object_or_404(Contact, workspace=request.workspace, pk=contact_id if contact_id.isdigit() else 0)
+        initial["to"] = phones.format_international(contact.phone)
     form = NewMessageForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -91,14 +96,20 @@ def conversation_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             apply_validation_error(form, error, "to")
         else:
+            number = phones.format_international(message.to_phone)
             if message.failure_reason == "opted_out":
-                messages.error(request, f"Not sent: {phones.format_international(message.to_phone)} has opted out.")
+                messages.error(request, f"Not sent: {number} has opted out, so emu.chat blocked the text.")
             elif message.status == "scheduled":
-                messages.success(request, "Text scheduled.")
+                when = date_format(localtime(message.scheduled_for), "j M Y, H:i")
+                messages.success(request, f"Text to {number} scheduled for {when}.")
             else:
-                messages.success(request, "Text queued for sending.")
+                messages.success(request, f"Text to {number} queued for sending.")
             return redirect("conversations:detail", slug=request.workspace.slug, pk=message.conversation_id)
-    return render(request, "conversations/new.html", {"form": form})
+    return render(
+        request,
+        "conversations/new.html",
+        {"form": form, "contact_choices": selectors.contact_choices(request.workspace)},
+    )
 
 
 @workspace_view
@@ -108,8 +119,14 @@ def conversation_opt_out(request: HttpRequest, pk: int) -> HttpResponse:
     _, cancelled = services.opt_out_conversation(
         workspace=request.workspace, conversation=conversation, actor=request.user
     )
-    note = f" {cancelled} waiting message{'s' if cancelled != 1 else ''} cancelled." if cancelled else ""
-    messages.success(request, f"{phones.format_international(conversation.phone)} has been opted out.{note}")
+    note = (
+        f" {cancelled} queued or scheduled message{'s were' if cancelled != 1 else ' was'} cancelled."
+        if cancelled
+        else ""
+    )
+    messages.success(
+        request, f"{phones.format_international(conversation.phone)} is opted out: no texts will be sent to it.{note}"
+    )
     return redirect("conversations:detail", slug=request.workspace.slug, pk=conversation.pk)
 
 

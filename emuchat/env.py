@@ -72,3 +72,20 @@ def get_database(name: str, default: str) -> dict:
         return dj_database_url.parse(raw, conn_max_age=60, conn_health_checks=True)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} could not be read: {exc}") from None
+
+
+_RATE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def get_rate(name: str, default: str) -> tuple[int, int]:
+    """``"30/10m"`` → ``(30, 600)``: at most 30 requests per 10 minutes."""
+    raw = os.environ.get(name, default).strip().lower()
+    count, _, period = raw.partition("/")
+    number, unit = period[:-1], period[-1:]
+    try:
+        requests, seconds = int(count), int(number or "1") * _RATE_UNITS[unit]
+    except (ValueError, KeyError):
+        raise ImproperlyConfigured(f"{name} must look like 30/10m (requests per s, m, h or d), not {raw!r}.") from None
+    if requests < 1 or seconds < 1:
+        raise ImproperlyConfigured(f"{name} must allow at least one request per period, not {raw!r}.")
+    return requests, seconds

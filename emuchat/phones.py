@@ -86,6 +86,11 @@ def search_digits(query: str, region: str = "") -> str:
     digits = _NON_DIGITS.sub("", text)
     if text.startswith("00"):
         digits = digits[2:]
+    elif text.startswith("0") and region:
+        # A national writing in a "0" trunk-prefix country: "07911 12" is +44 7911 12….
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region(region.upper())
+        if metadata is not None and metadata.national_prefix == "0":
+            digits = f"{metadata.country_code}{digits[1:]}"
     return digits
 
 

@@ -38,6 +38,12 @@ INSTALLED_APPS = [
     "conversations",
     "messaging",
     "optouts",
+    "compliance",
+    "imports",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -163,11 +169,55 @@ CELERY_TASK_DEFAULT_QUEUE = env.get_str("CELERY_TASK_DEFAULT_QUEUE", "emuchat")
 CELERY_BEAT_SCHEDULE = {
     "dispatch-due-messages": {"task": "messaging.tasks.dispatch_due_messages", "schedule": 15.0},
     "fail-stale-sending": {"task": "messaging.tasks.fail_stale_sending", "schedule": 300.0},
+    "prune-idempotency-keys": {"task": "api.tasks.prune_idempotency_keys", "schedule": 3600.0},
+    "tidy-import-export-jobs": {"task": "optouts.tasks.tidy_import_export_jobs", "schedule": 120.0},
 }
 
 # Import and export.
 IMPORT_MAX_UPLOAD_BYTES = env.get_int("IMPORT_MAX_UPLOAD_BYTES", 50 * 1024 * 1024, minimum=1024)
 EXPORT_RETENTION_DAYS = env.get_int("EXPORT_RETENTION_DAYS", 7, minimum=1)
+# Limits for XLSX uploads, checked before any XML is parsed (zip bombs, billions of cells).
+IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES = env.get_int("IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES", 500 * 1024 * 1024, minimum=1024)
+IMPORT_MAX_XLSX_CELLS = env.get_int("IMPORT_MAX_XLSX_CELLS", 50_000_000, minimum=1)
+# A running import/export whose heartbeat is older than this was interrupted:
+# the periodic tidy task hands it back to the queue (or fails it after 3 tries).
+JOB_STALE_AFTER_SECONDS = env.get_int("JOB_STALE_AFTER_SECONDS", 300, minimum=1)
+
+# Public opt-out links (/o/<code>): requests allowed per client address, and
+# the header holding that address when a proxy sits in front (empty: REMOTE_ADDR).
+OPT_OUT_LINK_RATE_LIMIT = env.get_rate("OPT_OUT_LINK_RATE_LIMIT", "30/10m")
+OPT_OUT_LINK_CLIENT_IP_HEADER = env.get_str("OPT_OUT_LINK_CLIENT_IP_HEADER")
+
+# JSON API (/api/v1/, docs/api.md). Requests per token per period (s, m, h, d; e.g. 1000/1h),
+# counted in the default cache: set CACHE_URL to Redis so all web processes share the count.
+API_RATE_LIMIT = env.get_rate("API_RATE_LIMIT", "120/m")
+API_IDEMPOTENCY_KEY_HOURS = env.get_int("API_IDEMPOTENCY_KEY_HOURS", 24, minimum=1)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.authentication.HasWorkspaceToken"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.authentication.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "emu.chat API",
+    "DESCRIPTION": "Send texts through the pre-send guard and keep your systems in step with the opt-out list. "
+    "Authenticate with a workspace token: `Authorization: Bearer <token>`. Errors are RFC 9457 problem details.",
+    "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI's assets come from the installed sidecar package: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"OptOutMethodEnum": "optouts.models.Method.choices"},
+}
 
 # Production hardening; `manage.py check --deploy` passes with DEBUG=false.
 if not DEBUG:

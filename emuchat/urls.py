@@ -7,10 +7,13 @@ from django.urls import include, path
 from workspaces import views as workspace_views
 
 workspace_patterns = [
+    # Before optouts: it adds opt-outs/review/ and settings/compliance/.
+    path("", include("compliance.urls")),
     path("opt-outs/", include("optouts.urls")),
     path("contacts/", include("contacts.urls")),
     path("conversations/", include("conversations.urls")),
     path("messages/", include("messaging.urls")),
+    path("settings/api-tokens/", include("api.token_urls")),
     path("", include("workspaces.urls")),
 ]
 
@@ -19,6 +22,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("webhooks/", include("messaging.webhook_urls")),
+    path("api/v1/", include("api.urls")),
+    path("o/", include("compliance.link_urls")),
     path("w/<slug:slug>/", include(workspace_patterns)),
 ]
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 
 from contacts.models import Contact
 
@@ -13,6 +14,7 @@ class BulkSendForm(forms.Form):
     scheduled_for = forms.DateTimeField(
         label="Send later (optional)",
         required=False,
+        help_text=f"Leave empty to send now. Times are in {settings.TIME_ZONE}.",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )

@@ -27,3 +27,12 @@ def messages_for(workspace: Workspace, status: str = ""):
     if status in Message.Status.values:
         queryset = queryset.filter(status=status)
     return queryset.order_by("-created_at", "-id")
+
+
+def opted_out_contact_numbers(workspace: Workspace) -> set[str]:
+    """Numbers of the workspace's contacts that are on the opt-out list, in one query."""
+    from contacts.models import Contact
+    from optouts.models import OptOut
+
+    numbers = Contact.objects.filter(workspace=workspace).exclude(phone="").values("phone")
+    return set(OptOut.objects.filter(workspace=workspace, phone__in=numbers).values_list("phone", flat=True))

@@ -12,6 +12,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from compliance import guard as compliance_guard
+from compliance import links as optout_links
+from compliance import selectors as compliance_selectors
 from contacts.models import Contact
 from conversations.models import Conversation
 from emuchat import phones
@@ -21,7 +24,7 @@ from optouts.locks import lock_numbers
 from optouts.models import Method
 from workspaces.models import Workspace
 
-from .backends import OutgoingSms, ProviderError, get_backend
+from .backends import PROVIDER_INVALID_NUMBER, PROVIDER_UNSUBSCRIBED, OutgoingSms, ProviderError, get_backend
 from .models import Message, SenderNumber
 
 log = logging.getLogger(__name__)
@@ -30,9 +33,6 @@ Status = Message.Status
 Reason = Message.FailureReason
 MAX_BODY_LENGTH = 1600
 _BATCH = 1000
-# Twilio error codes that mean something other than a transient provider fault.
-_PROVIDER_UNSUBSCRIBED = {21610}
-_PROVIDER_INVALID_NUMBER = {21211, 21214, 21614}
 
 
 def _clean_body(body: str) -> str:
@@ -95,12 +95,19 @@ def send_message(
     sender: SenderNumber | None = None,
     actor=None,
     scheduled_for: datetime | None = None,
+    guard_exemption: int | None = None,
 ) -> Message:
-    """Create one outbound text. Blocked numbers fail at once and never reach a worker."""
+    """Create one outbound text. Blocked numbers fail at once and never reach a worker.
+
+    ``guard_exemption`` is the id of a ``compliance.ConfirmationReply``: the
+    single opt-out confirmation may pass the guard while its window is open.
+    """
     to_phone = phones.normalize(to, workspace.default_region)
     body = _clean_body(body)
     sender = _default_sender(workspace, sender)
     with transaction.atomic():
+        if optout_links.has_placeholder(body):
+            body = _clean_body(optout_links.expand(body, optout_links.code_for(workspace=workspace, phone=to_phone)))
         conversation = _conversations_for(workspace, [to_phone], sender)[to_phone]
         blocked = optout_services.is_opted_out(workspace=workspace, phone=to_phone)
         message = Message.objects.create(
@@ -115,6 +122,15 @@ def send_message(
             scheduled_for=scheduled_for,
             created_by=actor,
         )
+        if (
+            blocked
+            and guard_exemption is not None
+            and compliance_guard.reserve(
+                exemption_id=guard_exemption, workspace=workspace, phone=to_phone, message_id=message.pk
+            )
+        ):
+            message.status, message.failure_reason = _initial_status(scheduled_for), ""
+            message.save(update_fields=["status", "failure_reason", "updated_at"])
         Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
         if message.status == Status.QUEUED:
             _enqueue([message.pk])
@@ -136,6 +152,9 @@ def send_bulk(
     summary can say so; a number given twice is texted once.
     """
     body = _clean_body(body)
+    with_links = optout_links.has_placeholder(body)
+    if with_links:
+        _clean_body(body.replace(optout_links.PLACEHOLDER, optout_links.sample_url()))
     sender = _default_sender(workspace, sender)
     valid: list[str] = []
     invalid: list[str] = []
@@ -151,11 +170,11 @@ def send_bulk(
     with transaction.atomic():
         blocked = optout_services.opted_out_among(workspace=workspace, phones=numbers)
         conversations = _conversations_for(workspace, numbers, sender)
+        codes = optout_links.codes_for(workspace=workspace, phones=numbers) if with_links else {}
         common = dict(
             workspace=workspace,
             direction=Message.Direction.OUTBOUND,
             from_phone=sender.phone,
-            body=body,
             scheduled_for=scheduled_for,
             created_by=actor,
         )
@@ -163,6 +182,7 @@ def send_bulk(
             Message(
                 conversation=conversations[n],
                 to_phone=n,
+                body=optout_links.expand(body, codes[n]) if with_links else body,
                 status=Status.FAILED if n in blocked else status,
                 failure_reason=Reason.OPTED_OUT if n in blocked else "",
                 **common,
@@ -170,7 +190,7 @@ def send_bulk(
             for n in numbers
         ]
         pending += [
-            Message(to_phone=raw[:20], status=Status.FAILED, failure_reason=Reason.INVALID_NUMBER, **common)
+            Message(to_phone=raw[:20], body=body, status=Status.FAILED, failure_reason=Reason.INVALID_NUMBER, **common)
             for raw in invalid
         ]
         messages = Message.objects.bulk_create(pending, batch_size=_BATCH)
@@ -185,7 +205,8 @@ def send_bulk(
                     workspace=workspace,
                     status=Status.QUEUED,
                     to_phone__in=numbers,
-                    body=body,
+                    # Link bodies differ per number; deliver's compare-and-swap makes over-enqueueing harmless.
+                    **({} if with_links else {"body": body}),
                     created_at__gte=messages[0].created_at if messages else timezone.now(),
                 ).values_list("pk", flat=True)
             )
@@ -220,7 +241,9 @@ def deliver(message_id: int) -> None:
     with transaction.atomic():
         # Shared lock: opt-out writers wait until this call has started (optouts/locks.py).
         lock_numbers(message.workspace_id, [message.to_phone], shared=True)
-        if optout_services.is_opted_out(workspace=message.workspace, phone=message.to_phone):
+        if optout_services.is_opted_out(
+            workspace=message.workspace, phone=message.to_phone
+        ) and not compliance_guard.consume(message_id=message.pk):
             _fail(message, Reason.OPTED_OUT)
             return
         sms = OutgoingSms(
@@ -233,9 +256,9 @@ def deliver(message_id: int) -> None:
         try:
             provider_sid = backend.send(sms)
         except ProviderError as exc:
-            if exc.code in _PROVIDER_UNSUBSCRIBED:
+            if exc.code in PROVIDER_UNSUBSCRIBED:
                 reason = Reason.OPTED_OUT
-            elif exc.code in _PROVIDER_INVALID_NUMBER:
+            elif exc.code in PROVIDER_INVALID_NUMBER:
                 reason = Reason.INVALID_NUMBER
             else:
                 reason = Reason.PROVIDER_ERROR
@@ -332,19 +355,24 @@ def receive_message(*, to: str, from_: str, body: str, provider_sid: str) -> Mes
 
 
 def apply_keyword(message: Message) -> str | None:
-    """Act on STOP / SUBSCRIBE in an inbound message (SPEC §4)."""
-    result = keywords.match_keyword(message.body)
+    """Act on STOP / SUBSCRIBE (and the workspace's own keywords) in an inbound message (SPEC §4)."""
+    # compliance.services sends texts through this module: imported here to avoid the cycle.
+    from compliance import services as compliance_services
+
+    extra = compliance_selectors.keywords_for(message.workspace)
+    result = keywords.match_keyword(message.body, extra_opt_out=extra.opt_out, extra_opt_in=extra.opt_in)
     if result is not None and phones.parse(message.from_phone, "")[0] is None:
         log.warning("Keyword from %s (not a phone number) not applied", message.from_phone)
         return None
     if result == "opt_out":
-        optout_services.opt_out(
+        optout = optout_services.opt_out(
             workspace=message.workspace,
             phone=message.from_phone,
             method=Method.REPLY,
             reason=message.body,
             source_message=message,
         )
+        compliance_services.send_confirmation(message=message, optout=optout)
     elif result == "opt_in":
         optout_services.opt_in(
             workspace=message.workspace,
@@ -353,4 +381,6 @@ def apply_keyword(message: Message) -> str | None:
             message_id=message.pk,
             message=message.body,
         )
+    else:
+        compliance_services.flag_if_likely(message=message)
     return result

@@ -37,7 +37,9 @@ def message_list(request: HttpRequest) -> HttpResponse:
 @workspace_view
 @require_http_methods(["GET", "POST"])
 def bulk_send(request: HttpRequest) -> HttpResponse:
-    form = BulkSendForm(request.POST or None, workspace=request.workspace)
+    # Contacts ticked on the Contacts page arrive as ?contacts=1&contacts=2.
+    initial = {"contacts": request.GET.getlist("contacts")}
+    form = BulkSendForm(request.POST or None, workspace=request.workspace, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             sent = services.send_bulk(
@@ -58,4 +60,5 @@ def bulk_send(request: HttpRequest) -> HttpResponse:
                 summary += f", invalid number {outcome['invalid_number']}"
             messages.success(request, summary + ".")
             return redirect("messaging:list", slug=request.workspace.slug)
-    return render(request, "messaging/bulk.html", {"form": form})
+    blocked = selectors.opted_out_contact_numbers(request.workspace)
+    return render(request, "messaging/bulk.html", {"form": form, "blocked": blocked})

@@ -1,58 +1,132 @@
-"""A server-rendered stacked bar chart of opt-outs per day (no chart library)."""
+"""A server-rendered stacked bar chart of opt-outs per day (no chart library).
+
+The SVG is built here rather than in a template: 30 bars of up to four
+segments are a few thousand template nodes, which cost ~20 ms per page view;
+this costs about one. Each method has a fill pattern as well as a colour, the
+legend repeats the patterns, every bar has a text tooltip and the same numbers
+are available as a table, so the chart reads without colour.
+"""
 
 from __future__ import annotations
 
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
 from .models import Method
 
-WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM = 720, 160, 28, 22
-# Colour plus a fill pattern per method, so the chart reads without colour too.
-STYLE = {
-    Method.MANUAL: ("#2f5bea", ""),
-    Method.REPLY: ("#b4441d", "url(#hatch-reply)"),
-    Method.LINK: ("#7b3fc4", "url(#dots-link)"),
-    Method.IMPORT: ("#17806d", "url(#hatch-import)"),
+WIDTH, HEIGHT, PAD_LEFT, PAD_TOP, PAD_BOTTOM = 720, 170, 34, 8, 22
+STYLE = {  # method: (colour, fill)
+    Method.MANUAL: ("#2f5bea", "#2f5bea"),
+    Method.REPLY: ("#b4441d", "url(#oo-hatch-reply)"),
+    Method.LINK: ("#7b3fc4", "url(#oo-dots-link)"),
+    Method.IMPORT: ("#17806d", "url(#oo-lines-import)"),
 }
+PATTERNS = (
+    '<pattern id="oo-hatch-reply" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+    '<rect width="6" height="6" fill="#b4441d"/><line x1="0" y1="0" x2="0" y2="6" stroke="#fff" stroke-width="2"/>'
+    "</pattern>"
+    '<pattern id="oo-dots-link" width="5" height="5" patternUnits="userSpaceOnUse">'
+    '<rect width="5" height="5" fill="#7b3fc4"/><circle cx="2.5" cy="2.5" r="1.2" fill="#fff"/></pattern>'
+    '<pattern id="oo-lines-import" width="6" height="6" patternUnits="userSpaceOnUse">'
+    '<rect width="6" height="6" fill="#17806d"/><line x1="0" y1="3" x2="6" y2="3" stroke="#fff" stroke-width="1.6"/>'
+    "</pattern>"
+)
+
+
+def _tooltip(day, total: int, counts: dict[str, int]) -> str:
+    parts = [f"{Method(m).label} {n}" for m, n in counts.items() if n]
+    when = f"{day:%a} {day.day} {day:%b}"
+    return f"{when}: {total} opt-out{'s' if total != 1 else ''}" + (f" ({', '.join(parts)})" if parts else "")
+
+
+def _svg(days: list[dict], peak: int) -> SafeString:
+    plot_bottom = HEIGHT - PAD_BOTTOM
+    plot_height = plot_bottom - PAD_TOP
+    slot = (WIDTH - PAD_LEFT) / max(len(days), 1)
+    bar_width = max(slot - 3, 2)
+    out = [
+        f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" class="chart-svg" '
+        'aria-label="Opt-outs per day over the last 30 days, stacked by method. The table below has the numbers.">',
+        f"<defs>{PATTERNS}</defs>",
+        # Gridlines at the peak and half of it, labelled, so heights can be read off.
+        f'<line x1="{PAD_LEFT}" y1="{plot_bottom}" x2="{WIDTH}" y2="{plot_bottom}" stroke="#9aa4b2"/>',
+    ]
+    for value in sorted({peak, peak // 2} - {0}):
+        y = plot_bottom - value / peak * plot_height
+        out.append(
+            f'<line x1="{PAD_LEFT}" y1="{y:.1f}" x2="{WIDTH}" y2="{y:.1f}" stroke="#e2e6eb" stroke-dasharray="3 3"/>'
+            f'<text x="{PAD_LEFT - 4}" y="{y + 3.5:.1f}" text-anchor="end" font-size="10" fill="#5f6b7a">{value}</text>'
+        )
+    out.append(
+        f'<text x="{PAD_LEFT - 4}" y="{plot_bottom + 3.5}" text-anchor="end" font-size="10" fill="#5f6b7a">0</text>'
+    )
+    for index, day in enumerate(days):
+        x = PAD_LEFT + index * slot + 1.5
+        total = sum(day["counts"].values())
+        out.append(f"<g><title>{escape(_tooltip(day['day'], total, day['counts']))}</title>")
+        out.append(
+            f'<rect x="{x:.1f}" y="{PAD_TOP}" width="{bar_width:.1f}" height="{plot_height}" fill="transparent"/>'
+        )
+        y = float(plot_bottom)
+        for method, n in day["counts"].items():
+            if not n:
+                continue
+            h = n / peak * plot_height
+            y -= h
+            out.append(
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_width:.1f}" height="{h:.1f}" '
+                f'fill="{STYLE[method][1]}" stroke="#fff" stroke-width=".6" data-method="{method}"/>'
+            )
+        if index % 5 == 0 or index == len(days) - 1:
+            label = f"{day['day'].day} {day['day']:%b}"
+            out.append(f'<text x="{x:.1f}" y="{HEIGHT - 6}" font-size="10" fill="#5f6b7a">{label}</text>')
+        out.append("</g>")
+    out.append("</svg>")
+    return mark_safe("".join(out))  # noqa: S308 - every interpolated value is a number, a date or escaped
+
+
+def _legend() -> SafeString:
+    return format_html_join(
+        "",
+        '<span class="chart-key"><svg width="16" height="11" aria-hidden="true"><rect width="16" height="11" '
+        'fill="{}" stroke="{}"/></svg> {}</span>',
+        ((fill, colour, Method(m).label) for m, (colour, fill) in STYLE.items()),
+    )
+
+
+def _table(days: list[dict]) -> SafeString:
+    rows = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><strong>{}</strong></td></tr>",
+        (
+            (
+                f"{d['day']:%a} {d['day'].day} {d['day']:%b}",
+                *(d["counts"][m] for m in Method.values),
+                sum(d["counts"].values()),
+            )
+            for d in reversed(days)
+            if any(d["counts"].values())
+        ),
+    )
+    head = format_html_join("", "<th>{}</th>", ((label,) for label in Method.labels))
+    if not rows:
+        return format_html('<p class="muted small">No opt-outs in the last {} days.</p>', len(days))
+    return format_html(
+        '<table class="data compact"><thead><tr><th>Day</th>{}<th>All</th></tr></thead><tbody>{}</tbody></table>',
+        head,
+        rows,
+    )
 
 
 def daily_chart(days: list[dict]) -> dict:
-    """Geometry for templates/optouts/_chart.html."""
-    peak = max((sum(d["counts"].values()) for d in days), default=0) or 1
-    slot = (WIDTH - PAD_LEFT) / max(len(days), 1)
-    bar_width = max(slot - 3, 2)
-    plot_height = HEIGHT - PAD_BOTTOM
-    bars = []
-    for index, day in enumerate(days):
-        x = PAD_LEFT + index * slot
-        y = plot_height
-        segments = []
-        for method in Method.values:
-            n = day["counts"][method]
-            if not n:
-                continue
-            h = n / peak * (plot_height - 6)
-            y -= h
-            colour, pattern = STYLE[method]
-            segments.append(
-                {"method": Method(method).label, "n": n, "x": x, "y": y, "h": h, "colour": colour, "pattern": pattern}
-            )
-        total = sum(day["counts"].values())
-        bars.append(
-            {
-                "day": day["day"],
-                "total": total,
-                "x": x,
-                "w": bar_width,
-                "segments": segments,
-                "label": index % 5 == 0 or index == len(days) - 1,
-            }
-        )
+    """Everything templates/optouts/_chart.html shows."""
+    totals = [sum(d["counts"].values()) for d in days]
+    peak = max(totals, default=0)
     return {
-        "bars": bars,
+        "svg": _svg(days, peak or 1),
+        "legend": _legend(),
+        "table": _table(days),
         "peak": peak,
-        "width": WIDTH,
-        "height": HEIGHT,
-        "plot_height": plot_height,
-        "total": sum(b["total"] for b in bars),
-        "legend": [(Method(m).label, c, p) for m, (c, p) in STYLE.items()],
-        "pad_left": PAD_LEFT,
+        "total": sum(totals),
+        "days": len(days),
     }

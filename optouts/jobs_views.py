@@ -1,18 +1,98 @@
-"""Import and export pages (placeholders until the import/export work lands)."""
+"""Import and export pages of the opt-out list (the import flow itself is imports.views)."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
 
+from imports import views as imports
 from workspaces.access import workspace_view
 
+from . import exports
+from .models import ExportJob, JobStatus
 
+RECENT_EXPORTS = 10
+
+
+# csrf_exempt only defers the check: imports.views.upload installs the size
+# cap first (the token is in the body the cap must see) and then checks CSRF.
+@csrf_exempt
 @workspace_view
+@require_http_methods(["GET", "POST"])
 def import_start(request: HttpRequest) -> HttpResponse:
-    return render(request, "optouts/not_yet.html", {"title": "Import opt-outs"})
+    return imports.upload(request, imports.OPTOUTS)
 
 
 @workspace_view
+@require_http_methods(["GET", "POST"])
+def import_map(request: HttpRequest, pk: int) -> HttpResponse:
+    return imports.map_columns(request, imports.OPTOUTS, pk)
+
+
+@workspace_view
+def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    return imports.job_detail(request, imports.OPTOUTS, pk)
+
+
+@workspace_view
+def import_invalid(request: HttpRequest, pk: int) -> FileResponse:
+    return imports.invalid_rows(request, imports.OPTOUTS, pk)
+
+
+class ExportForm(forms.Form):
+    notify = forms.BooleanField(label="Email me when it's ready", required=False)
+
+
+def _export(request: HttpRequest, pk: int) -> ExportJob:
+    return get_object_or_404(ExportJob.objects.select_related("workspace"), workspace=request.workspace, pk=pk)
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
 def export_start(request: HttpRequest) -> HttpResponse:
-    return render(request, "optouts/not_yet.html", {"title": "Export opt-outs"})
+    form = ExportForm(request.POST if request.method == "POST" else None, initial={"notify": True})
+    if request.method == "POST" and form.is_valid():
+        job = exports.start_export(workspace=request.workspace, actor=request.user, notify=form.cleaned_data["notify"])
+        note = " We'll email you when it's ready." if job.notify else ""
+        messages.success(request, f"Your export is being prepared.{note}")
+        return redirect("optouts:export_job", slug=request.workspace.slug, pk=job.pk)
+    recent = ExportJob.objects.filter(workspace=request.workspace).select_related("requested_by")
+    return render(
+        request,
+        "optouts/export.html",
+        {
+            "form": form,
+            "jobs": list(recent.order_by("-created_at", "-id")[:RECENT_EXPORTS]),
+            "retention_days": settings.EXPORT_RETENTION_DAYS,
+        },
+    )
+
+
+@workspace_view
+def export_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """The download page the email links to; polled for its fragment while the file is prepared."""
+    job = _export(request, pk)
+    context = {"job": job, "file_name": exports.file_name(job), "retention_days": settings.EXPORT_RETENTION_DAYS}
+    if request.headers.get("X-Requested-With") == "fetch":
+        response = render(request, "optouts/_export_fragment.html", context)
+    else:
+        response = render(request, "optouts/export_job.html", context, status=410 if job.expired else 200)
+    patch_vary_headers(response, ["X-Requested-With"])
+    return response
+
+
+@workspace_view
+def export_download(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _export(request, pk)
+    if job.status != JobStatus.SUCCEEDED or job.expired or not job.file:
+        # Not ready, failed or expired: the page says which.
+        return redirect("optouts:export_job", slug=request.workspace.slug, pk=job.pk)
+    return FileResponse(
+        job.file.open("rb"), as_attachment=True, filename=exports.file_name(job), content_type="text/csv; charset=utf-8"
+    )

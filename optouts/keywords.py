@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
 from typing import Literal
 
 KeywordResult = Literal["opt_out", "opt_in"]
@@ -13,6 +17,8 @@ DEFAULT_KEYWORDS: tuple[tuple[str, KeywordResult], ...] = (
     ("UNSUBSCRIBE", "opt_out"),
     ("SUBSCRIBE", "opt_in"),
 )
+# Between the words of a two-word keyword: "OPT OUT" also matches "opt-out" and "opt  out".
+_WORD_GAP = r"[\s_\-]+"
 
 
 def starts_with_word(text: str, word: str) -> bool:
@@ -24,10 +30,42 @@ def starts_with_word(text: str, word: str) -> bool:
     return not following.isalnum()
 
 
-def match_keyword(text: str) -> KeywordResult | None:
-    """Classify an inbound text: ``"opt_out"``, ``"opt_in"`` or ``None``."""
+def fold(text: str) -> str:
+    """The case- and accent-insensitive form of ``text``: ``Arrêt`` → ``arret``."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+
+
+@lru_cache(maxsize=512)
+def _keyword_pattern(keyword: str) -> re.Pattern[str]:
+    return re.compile(_WORD_GAP.join(re.escape(word) for word in fold(keyword).split()))
+
+
+def starts_with_keyword(folded_text: str, keyword: str) -> bool:
+    """Like :func:`starts_with_word` for a workspace keyword, on text already passed through :func:`fold`."""
+    match = _keyword_pattern(keyword).match(folded_text)
+    return match is not None and not folded_text[match.end() : match.end() + 1].isalnum()
+
+
+def match_keyword(
+    text: str, *, extra_opt_out: Iterable[str] = (), extra_opt_in: Iterable[str] = ()
+) -> KeywordResult | None:
+    """Classify an inbound text: ``"opt_out"``, ``"opt_in"`` or ``None``.
+
+    The defaults always apply first and match as SPEC §4 says. A workspace's
+    own and pack keywords (``extra_*``) follow the same start-of-message,
+    whole-word rule, ignoring case and accents; opt-out words are tried
+    before opt-in words, so an ambiguous text never opts anyone back in.
+    """
     trimmed = (text or "").strip()
     for word, result in DEFAULT_KEYWORDS:
         if starts_with_word(trimmed, word):
             return result
+    extras: tuple[tuple[Iterable[str], KeywordResult], ...] = ((extra_opt_out, "opt_out"), (extra_opt_in, "opt_in"))
+    folded = None
+    for words, result in extras:
+        for word in sorted(words, key=len, reverse=True):
+            folded = fold(trimmed) if folded is None else folded
+            if starts_with_keyword(folded, word):
+                return result
     return None

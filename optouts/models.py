@@ -74,6 +74,7 @@ class OptOutEvent(models.Model):
 
 
 class JobStatus(models.TextChoices):
+    MAPPING = "mapping", "Choosing columns"
     PENDING = "pending", "Waiting to start"
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Done"
@@ -87,6 +88,10 @@ class ImportJob(models.Model):
         OPTOUTS = "optouts", "Opt-outs"
         CONTACTS = "contacts", "Contacts"
 
+    class Phase(models.TextChoices):
+        CHECKING = "checking", "Checking the file"
+        WRITING = "writing", "Adding rows"
+
     Status = JobStatus
 
     workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="import_jobs")
@@ -97,6 +102,10 @@ class ImportJob(models.Model):
     phone_column = models.CharField(max_length=255, blank=True)
     name_column = models.CharField(max_length=255, blank=True)
     email_column = models.CharField(max_length=255, blank=True)
+    headers = models.JSONField(default=list, blank=True)
+    phone_index = models.PositiveSmallIntegerField(null=True, blank=True)
+    name_index = models.PositiveSmallIntegerField(null=True, blank=True)
+    email_index = models.PositiveSmallIntegerField(null=True, blank=True)
     reason = models.TextField(blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -109,16 +118,42 @@ class ImportJob(models.Model):
     invalid = models.PositiveIntegerField(default=0)
     invalid_file = models.FileField(upload_to="imports/invalid/%Y/%m/", max_length=255, blank=True)
     error = models.TextField(blank=True)
+    # Progress and the restart checkpoint: rows are first checked into a
+    # staging table, then written in batches; ``last_row`` is the spreadsheet
+    # row of the last candidate committed with its batch.
+    phase = models.CharField(max_length=10, choices=Phase.choices, blank=True)
+    to_write = models.PositiveIntegerField(default=0)
+    written = models.PositiveIntegerField(default=0)
+    last_row = models.PositiveIntegerField(default=0)
+    # Incremented by every claim; a batch commits only while it still matches,
+    # so a worker that lost the job cannot write behind its successor.
     attempts = models.PositiveSmallIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["workspace", "kind", "-created_at"], name="importjob_recent")]
 
     def __str__(self) -> str:
         return f"Import {self.pk} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (JobStatus.PENDING, JobStatus.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        """Checking the file is the first half of the bar, adding the rows the second."""
+        if self.status == JobStatus.SUCCEEDED:
+            return 100
+        if self.phase == self.Phase.WRITING:
+            return 50 + (self.written * 50 // self.to_write if self.to_write else 50)
+        if self.phase == self.Phase.CHECKING and self.total_rows:
+            return min(50, self.processed_rows * 50 // self.total_rows)
+        return 0
 
 
 class ExportJob(models.Model):
@@ -134,7 +169,9 @@ class ExportJob(models.Model):
     total_rows = models.PositiveIntegerField(null=True, blank=True)
     processed_rows = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    size = models.BigIntegerField(null=True, blank=True, help_text="Bytes.")
     attempts = models.PositiveSmallIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     notified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -144,6 +181,17 @@ class ExportJob(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["workspace", "-created_at"], name="exportjob_recent")]
 
     def __str__(self) -> str:
         return f"Export {self.pk} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (JobStatus.PENDING, JobStatus.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        if self.status == JobStatus.SUCCEEDED:
+            return 100
+        return min(99, self.processed_rows * 100 // self.total_rows) if self.total_rows else 0

@@ -26,22 +26,21 @@ def _get_optout(request: HttpRequest, pk: int) -> OptOut:
 def optout_list(request: HttpRequest) -> HttpResponse:
     workspace = request.workspace
     queryset, filterset = selectors.optouts_for(workspace, request.GET)
-    page = paginate(queryset, request.GET)
-    matches = selectors.contacts_by_phone(workspace, [o.phone for o in page.object_list])
-    rows = [{"optout": o, "contacts": matches.get(o.phone, [])} for o in page.object_list]
-    totals = selectors.totals_by_method(workspace)
+    page = paginate(queryset, request.GET, deferred_join=True)
+    version = selectors.list_version(workspace)
+    totals = selectors.totals_by_method(workspace, version=version)
     return render(
         request,
         "optouts/list.html",
         {
-            "rows": rows,
+            "rows": selectors.list_rows(workspace, page.object_list),
             "page_obj": page,
             "filter": filterset,
             "query_without_page": query_without_page(request.GET),
             "is_filtered": bool(request.GET.get("q") or request.GET.get("method")),
             "totals": [(Method(value).label, value, n) for value, n in totals.items()],
             "total": sum(totals.values()),
-            "chart": daily_chart(selectors.daily_optouts(workspace)),
+            "chart": daily_chart(selectors.daily_optouts(workspace, version=version)),
             "methods": Method.choices,
         },
     )

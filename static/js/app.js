@@ -34,3 +34,15 @@ function poll(region) {
   }, every);
 }
 document.addEventListener("DOMContentLoaded", () => document.querySelectorAll("[data-poll]").forEach(poll));
+// "Select all" in a [data-select-group] (bulk send recipients).
+document.addEventListener("change", (event) => {
+  if (!event.target.matches("[data-select-all]")) return;
+  const group = event.target.closest("[data-select-group]");
+  group?.querySelectorAll("input[type=checkbox]:not([data-select-all])").forEach((box) => {
+    box.checked = event.target.checked;
+  });
+});
+// A conversation opens at its newest message.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-thread]").forEach((thread) => { thread.scrollTop = thread.scrollHeight; });
+});

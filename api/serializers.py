@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from emuchat import phones
+from messaging.models import Message
+from messaging.services import MAX_BODY_LENGTH
+from optouts.models import Method, OptOut, OptOutEvent
+
+
+class StrictCharField(serializers.CharField):
+    """A string field that refuses numbers and booleans instead of turning them into text."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    def to_representation(self, value):
+        return value or None
+
+
+class PhoneField(StrictCharField):
+    """Any writing of a number in; E.164 out, read in the workspace's country."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 64)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        text = super().to_internal_value(data)
+        try:
+            return phones.normalize(text, self.context["workspace"].default_region)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    to = serializers.CharField(source="to_phone", read_only=True, help_text="E.164.")
+    from_phone = serializers.CharField(source="from_phone", read_only=True, help_text="E.164.")
+    failure_reason = BlankAsNullChoiceField(
+        choices=Message.FailureReason.choices,
+        allow_null=True,
+        read_only=True,
+        help_text="Why a `failed` message was not sent; null otherwise. `opted_out`: the number is on the list.",
+    )
+
+    class Meta:
+        model = Message
+        fields = [
+            "id",
+            "direction",
+            "to",
+            "from_phone",
+            "body",
+            "status",
+            "failure_reason",
+            "scheduled_for",
+            "sent_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_fields(self):
+        # "from" is a Python keyword, so the field is declared as from_phone and renamed here.
+        fields = super().get_fields()
+        return {("from" if name == "from_phone" else name): field for name, field in fields.items()}
+
+
+class SendMessageSerializer(serializers.Serializer):
+    to = PhoneField(help_text="The recipient, in any writing; national numbers are read in the workspace's country.")
+    body = StrictCharField(
+        max_length=MAX_BODY_LENGTH,
+        help_text="The text. `{opt_out_link}` becomes a link with which the recipient can opt out.",
+    )
+    scheduled_for = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="Send later (ISO 8601). Omitted, null or in the past: send now.",
+    )
+
+
+class OptOutSerializer(serializers.ModelSerializer):
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="The member who added it, if any."
+    )
+    method = serializers.ChoiceField(
+        choices=Method.choices,
+        read_only=True,
+        help_text="How the number opted out. The API always creates `manual` entries.",
+    )
+
+    class Meta:
+        model = OptOut
+        fields = ["phone", "method", "reason", "created_at", "updated_at", "created_by"]
+        read_only_fields = fields
+        extra_kwargs = {"phone": {"help_text": "E.164."}}
+
+
+class OptOutCreateSerializer(serializers.Serializer):
+    """Only a number and a reason: the method is always `manual` (a `method` sent is ignored)."""
+
+    phone = PhoneField(help_text="The number, in any writing.")
+    reason = StrictCharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class OptOutEventSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="The member responsible, if any."
+    )
+    details = serializers.DictField(
+        read_only=True,
+        help_text="Old and new values, the inbound message for replies, and `via`/`token` when made through the API.",
+    )
+
+    class Meta:
+        model = OptOutEvent
+        fields = ["id", "phone", "action", "method", "at", "actor", "details"]
+        read_only_fields = fields

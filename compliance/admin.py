@@ -1,0 +1,42 @@
+"""Operators may look; links, exemptions and decisions change only through compliance.services."""
+
+from django.contrib import admin
+
+from .models import ComplianceSettings, ConfirmationReply, LikelyOptOut, OptOutLink
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OptOutLink)
+class OptOutLinkAdmin(ReadOnlyAdmin):
+    list_display = ["phone", "code", "created_at", "workspace"]
+    list_filter = ["workspace"]
+    search_fields = ["phone", "code"]
+
+
+@admin.register(ComplianceSettings)
+class ComplianceSettingsAdmin(ReadOnlyAdmin):
+    list_display = ["workspace", "packs", "confirmation_enabled", "updated_at", "updated_by"]
+
+
+@admin.register(ConfirmationReply)
+class ConfirmationReplyAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "phone", "status", "expires_at", "used_at", "workspace"]
+    list_filter = ["status", "workspace"]
+    raw_id_fields = ["optout_event", "inbound_message", "message"]
+
+
+@admin.register(LikelyOptOut)
+class LikelyOptOutAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "phone", "rule", "status", "decided_by", "decided_at", "workspace"]
+    list_filter = ["status", "rule", "workspace"]
+    raw_id_fields = ["message"]

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from django import forms
+
+from .keywords import PACKS
+from .models import DEFAULT_CONFIRMATION
+
+
+def _words(value: str) -> list[str]:
+    """One keyword per line; commas separate too."""
+    return [word.strip() for line in value.splitlines() for word in line.split(",") if word.strip()]
+
+
+class ComplianceSettingsForm(forms.Form):
+    packs = forms.MultipleChoiceField(
+        label="Keyword packs",
+        required=False,
+        choices=[(pack.id, pack.name) for pack in PACKS],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    custom_opt_out = forms.CharField(
+        label="Your opt-out keywords",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "OPT OUT\nNO MORE"}),
+        help_text="One per line; one or two words each. Matched at the start of a reply, ignoring case and accents.",
+    )
+    custom_opt_in = forms.CharField(
+        label="Your opt-in keywords",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "JOIN"}),
+        help_text="One per line. A word can't be both an opt-out and an opt-in keyword.",
+    )
+    confirmation_enabled = forms.BooleanField(
+        label="Send one confirmation text after an opt-out by reply", required=False
+    )
+    confirmation_template = forms.CharField(
+        label="Confirmation text",
+        required=False,
+        max_length=320,
+        initial=DEFAULT_CONFIRMATION,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="{workspace} becomes your workspace's name.",
+    )
+
+    def clean_custom_opt_out(self) -> list[str]:
+        return _words(self.cleaned_data["custom_opt_out"])
+
+    def clean_custom_opt_in(self) -> list[str]:
+        return _words(self.cleaned_data["custom_opt_in"])

@@ -1,0 +1,218 @@
+"""Writes for links, keyword settings, confirmation replies and the review queue."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from emuchat import phones
+from messaging import services as messaging_services
+from messaging.models import Message, SenderNumber
+from optouts import services as optout_services
+from optouts.models import Method, OptOut, OptOutEvent
+from workspaces.models import Workspace
+
+from . import keywords
+from .likely import likely_opt_out
+from .models import DEFAULT_CONFIRMATION, ComplianceSettings, ConfirmationReply, LikelyOptOut, OptOutLink
+
+log = logging.getLogger(__name__)
+
+# The FCC lets a sender confirm an opt-out with one text within five minutes.
+CONFIRMATION_WINDOW = timedelta(minutes=5)
+MAX_CONFIRMATION_LENGTH = 320
+LINK_REASON = "Opted out via link"
+
+
+# --- opt-out links ----------------------------------------------------------------
+
+
+def opt_out_by_link(*, link: OptOutLink) -> tuple[OptOut, bool]:
+    """Opt the link's number out with method Link. Returns the entry and whether it was already there."""
+    with transaction.atomic():
+        if optout_services.is_opted_out(workspace=link.workspace, phone=link.phone):
+            return OptOut.objects.get(workspace=link.workspace, phone=link.phone), True
+        optout = optout_services.opt_out(
+            workspace=link.workspace, phone=link.phone, method=Method.LINK, reason=LINK_REASON
+        )
+    return optout, False
+
+
+# --- keyword settings and confirmation ------------------------------------------
+
+
+def _clean_words(raw: Iterable[str], field: str) -> list[str]:
+    cleaned: list[str] = []
+    for item in raw:
+        if not item.strip():
+            continue
+        try:
+            cleaned.append(keywords.clean_word(item))
+        except ValueError as error:
+            raise ValidationError({field: str(error)}) from None
+    return list(dict.fromkeys(cleaned))
+
+
+def _check_conflicts(*, packs: list[str], custom_opt_out: list[str], custom_opt_in: list[str]) -> None:
+    pack_words = keywords.keywords_from(packs=packs, custom_opt_out=(), custom_opt_in=())
+    opt_in_words = keywords.default_words("opt_in") + pack_words.opt_in
+    opt_out_words = keywords.default_words("opt_out") + pack_words.opt_out
+    for word in custom_opt_out:
+        if word in keywords.default_words("opt_out"):
+            raise ValidationError({"custom_opt_out": f"{word} is a default opt-out keyword: it is always on."})
+        clash = keywords.conflict(word, opt_in_words + tuple(custom_opt_in))
+        if clash:
+            raise ValidationError(
+                {"custom_opt_out": f"“{word}” can't be an opt-out keyword: {clash} is an opt-in word."}
+            )
+    for word in custom_opt_in:
+        if word in keywords.default_words("opt_in"):
+            raise ValidationError({"custom_opt_in": f"{word} is a default opt-in keyword: it is always on."})
+        clash = keywords.conflict(word, opt_out_words)
+        if clash:
+            raise ValidationError(
+                {"custom_opt_in": f"“{word}” can't be an opt-in keyword: {clash} is an opt-out word."}
+            )
+
+
+def update_settings(
+    *,
+    workspace: Workspace,
+    packs: Iterable[str],
+    custom_opt_out: Iterable[str],
+    custom_opt_in: Iterable[str],
+    confirmation_enabled: bool,
+    confirmation_template: str,
+    actor=None,
+) -> ComplianceSettings:
+    """Save the workspace's keyword packs, own keywords and confirmation reply.
+
+    A keyword that is also a word of the other kind (or starts with one) is
+    refused, so no text can both opt out and opt in.
+    """
+    packs = list(dict.fromkeys(packs))
+    unknown = [pack for pack in packs if pack not in keywords.PACKS_BY_ID]
+    if unknown:
+        raise ValidationError({"packs": f"Unknown keyword pack: {', '.join(unknown)}."})
+    opt_out_words = _clean_words(custom_opt_out, "custom_opt_out")
+    opt_in_words = _clean_words(custom_opt_in, "custom_opt_in")
+    _check_conflicts(packs=packs, custom_opt_out=opt_out_words, custom_opt_in=opt_in_words)
+    template = (confirmation_template or "").strip() or DEFAULT_CONFIRMATION
+    if len(template) > MAX_CONFIRMATION_LENGTH:
+        raise ValidationError(
+            {"confirmation_template": f"Keep the confirmation under {MAX_CONFIRMATION_LENGTH} characters."}
+        )
+    with transaction.atomic():
+        found, _ = ComplianceSettings.objects.select_for_update().get_or_create(workspace=workspace)
+        found.packs, found.custom_opt_out, found.custom_opt_in = packs, opt_out_words, opt_in_words
+        found.confirmation_enabled, found.confirmation_template = confirmation_enabled, template
+        found.updated_by = actor
+        found.save()
+    return found
+
+
+def confirmation_text(workspace: Workspace, template: str) -> str:
+    # Plain replace, not str.format: the template is member-written.
+    return template.replace("{workspace}", workspace.name)
+
+
+def send_confirmation(*, message: Message, optout: OptOut) -> Message | None:
+    """After a reply opt-out: the one confirmation text, if the workspace turned it on.
+
+    Only a *new* opt-out by this very message gets one, so a second STOP gets
+    none. Called inside the inbound transaction, which holds the number's
+    lock, so the exemption and the guard check at creation see the same list.
+    """
+    if optout.source_message_id != message.pk:
+        return None  # Already opted out before this message.
+    workspace = message.workspace
+    found = ComplianceSettings.objects.filter(workspace=workspace, confirmation_enabled=True).first()
+    if found is None:
+        return None
+    event = (
+        OptOutEvent.objects.filter(
+            workspace=workspace,
+            phone=optout.phone,
+            action=OptOutEvent.Action.OPTED_OUT,
+            details__message_id=message.pk,
+        )
+        .order_by("-id")
+        .first()
+    )
+    if event is None:
+        return None
+    exemption = ConfirmationReply.objects.create(
+        workspace=workspace,
+        phone=optout.phone,
+        optout_event=event,
+        inbound_message=message,
+        expires_at=event.at + CONFIRMATION_WINDOW,
+    )
+    sender = SenderNumber.objects.filter(workspace=workspace, phone=message.to_phone).first()
+    try:
+        with transaction.atomic():
+            return messaging_services.send_message(
+                workspace=workspace,
+                to=optout.phone,
+                body=confirmation_text(workspace, found.confirmation_template),
+                sender=sender,
+                guard_exemption=exemption.pk,
+            )
+    except ValidationError as error:
+        # Never let the confirmation undo the opt-out it confirms.
+        log.warning("Opt-out confirmation to %s not sent: %s", optout.phone, error)
+        ConfirmationReply.objects.filter(pk=exemption.pk).update(status=ConfirmationReply.Status.FAILED)
+        return None
+
+
+# --- likely opt-outs ---------------------------------------------------------------
+
+
+def flag_if_likely(*, message: Message) -> LikelyOptOut | None:
+    """Put an inbound text that reads like "stop texting me" in the review queue. Never opts out."""
+    rule = likely_opt_out(message.body)
+    if rule is None:
+        return None
+    phone, _ = phones.parse(message.from_phone, "")
+    if phone is None or optout_services.is_opted_out(workspace=message.workspace, phone=phone):
+        return None
+    flag, _ = LikelyOptOut.objects.get_or_create(
+        message=message, defaults={"workspace": message.workspace, "phone": phone, "rule": rule.name}
+    )
+    return flag
+
+
+def decide(*, workspace: Workspace, flag: LikelyOptOut, decision: str, actor) -> LikelyOptOut:
+    """A member's one-click answer to a flag: opt the number out (Manual, the text as reason) or dismiss.
+
+    The decision is claimed with a compare-and-swap, so two members clicking
+    at once record one decision and at most one opt-out.
+    """
+    if flag.workspace_id != workspace.id:
+        raise ValidationError("This message belongs to another workspace.")
+    if decision not in (LikelyOptOut.Status.OPTED_OUT, LikelyOptOut.Status.DISMISSED):
+        raise ValidationError("Choose Opt out or Dismiss.")
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = LikelyOptOut.objects.filter(pk=flag.pk, status=LikelyOptOut.Status.PENDING).update(
+            status=decision, decided_by=actor, decided_at=now
+        )
+        if not claimed:
+            flag.refresh_from_db()
+            who = flag.decided_by.get_username() if flag.decided_by else "someone"
+            raise ValidationError(f"Already decided by {who}: {flag.get_status_display().lower()}.")
+        if decision == LikelyOptOut.Status.OPTED_OUT:
+            optout_services.opt_out(
+                workspace=workspace,
+                phone=flag.phone,
+                method=Method.MANUAL,
+                reason=flag.message.body,
+                actor=actor,
+            )
+    flag.refresh_from_db()
+    return flag

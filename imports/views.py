@@ -1,0 +1,182 @@
+"""The import pages, shared by opt-outs and contacts: Upload → Map → progress and summary.
+
+The apps' URL modules bind these to their own names through :class:`Target`;
+every view is wrapped by ``workspace_view`` there, so ``request.workspace``
+is set and non-members get 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.csrf import csrf_protect
+
+from emuchat.forms import apply_validation_error
+from optouts.models import ImportJob, JobStatus
+
+from . import mapping, services, uploads
+from .forms import MapForm, UploadForm
+
+RECENT_JOBS = 10
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str
+    namespace: str  # URL namespace: "optouts" or "contacts"
+    title: str
+    noun: str  # what a row becomes
+    existing_label: str  # the summary's "skipped because already there"
+
+    @property
+    def contacts(self) -> bool:
+        return self.kind == ImportJob.Kind.CONTACTS
+
+    def url(self, name: str, request: HttpRequest, **kwargs) -> str:
+        return reverse(f"{self.namespace}:{name}", kwargs={"slug": request.workspace.slug, **kwargs})
+
+
+OPTOUTS = Target(ImportJob.Kind.OPTOUTS, "optouts", "Import opt-outs", "opt-out", "already opted out")
+CONTACTS = Target(ImportJob.Kind.CONTACTS, "contacts", "Import contacts", "contact", "already a contact")
+
+
+def _job(request: HttpRequest, target: Target, pk: int) -> ImportJob:
+    return get_object_or_404(
+        ImportJob.objects.select_related("requested_by"), workspace=request.workspace, kind=target.kind, pk=pk
+    )
+
+
+def _context(request: HttpRequest, target: Target, **extra) -> dict:
+    return {"target": target, "list_url": target.url("list", request), **extra}
+
+
+def upload(request: HttpRequest, target: Target) -> HttpResponse:
+    """GET: the upload form and recent imports. POST: keep the file, go to the Map step.
+
+    The size cap must be in place before anything reads the body, CSRF
+    included, hence the handler is installed here and CSRF checked after.
+    """
+    cap = uploads.install(request, settings.IMPORT_MAX_UPLOAD_BYTES)
+    return _upload(request, target, cap)
+
+
+@csrf_protect
+def _upload(request: HttpRequest, target: Target, cap: uploads.SizeCapHandler) -> HttpResponse:
+    form = UploadForm()
+    if request.method == "POST":
+        form = UploadForm(request.POST, request.FILES)
+        if cap.exceeded:
+            form.is_valid()
+            form.errors.clear()
+            form.add_error("file", cap.message)
+        elif form.is_valid():
+            try:
+                job = services.create_import(
+                    workspace=request.workspace,
+                    kind=target.kind,
+                    upload=form.cleaned_data["file"],
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                    phone_column=form.cleaned_data["phone_column"],
+                )
+            except ValidationError as error:
+                apply_validation_error(form, error, "file")
+            else:
+                return redirect(target.url("import_map", request, pk=job.pk))
+    jobs = ImportJob.objects.filter(workspace=request.workspace, kind=target.kind).order_by("-created_at", "-id")
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "imports/upload.html",
+        _context(
+            request,
+            target,
+            form=form,
+            jobs=list(jobs.select_related("requested_by")[:RECENT_JOBS]),
+            max_bytes=settings.IMPORT_MAX_UPLOAD_BYTES,
+        ),
+        status=status,
+    )
+
+
+def map_columns(request: HttpRequest, target: Target, pk: int) -> HttpResponse:
+    """Confirm or change the detected columns, see the first rows as they will be stored, start."""
+    job = _job(request, target, pk)
+    if job.status != JobStatus.MAPPING:
+        return redirect(target.url("import_job", request, pk=job.pk))
+    try:
+        found = services.inspect_job(job)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(target.url("import", request))
+    initial = {
+        "phone_column": _choice(job.phone_index),
+        "name_column": _choice(job.name_index),
+        "email_column": _choice(job.email_index),
+        "reason": job.reason,
+    }
+    bound = request.POST if request.method == "POST" else (request.GET if "phone_column" in request.GET else None)
+    form = MapForm(bound, initial=initial, choices=found.choices, contacts=target.contacts)
+    columns = mapping.Columns(job.phone_index, job.name_index, job.email_index)
+    if form.is_bound and form.is_valid():
+        chosen = form.columns()
+        if request.method == "POST":
+            try:
+                services.start_import(job=job, reason=form.cleaned_data.get("reason", ""), **chosen)
+            except ValidationError as error:
+                apply_validation_error(form, error, "phone_column")
+            else:
+                messages.success(request, f"Import of {job.original_name} started. You can leave this page.")
+                return redirect(target.url("import_job", request, pk=job.pk))
+        columns = mapping.Columns(chosen["phone_column"], chosen["name_column"], chosen["email_column"])
+    rows = mapping.preview(found, columns, region=request.workspace.default_region, contacts=target.contacts)
+    return render(
+        request,
+        "imports/map.html",
+        _context(
+            request,
+            target,
+            job=job,
+            form=form,
+            rows=rows,
+            phone_label=mapping.column_label(found.headers, columns.phone),
+            name_label=mapping.column_label(found.headers, columns.name),
+            email_label=mapping.column_label(found.headers, columns.email),
+        ),
+    )
+
+
+def _choice(index: int | None) -> str:
+    return "" if index is None else str(index + 1)
+
+
+def job_detail(request: HttpRequest, target: Target, pk: int) -> HttpResponse:
+    """The job's page; polled by app.js for just the fragment while it runs."""
+    job = _job(request, target, pk)
+    context = _context(request, target, job=job)
+    if request.headers.get("X-Requested-With") == "fetch":
+        response = render(request, "imports/_job_fragment.html", context)
+    else:
+        response = render(request, "imports/job.html", context)
+    patch_vary_headers(response, ["X-Requested-With"])
+    return response
+
+
+def invalid_rows(request: HttpRequest, target: Target, pk: int) -> FileResponse:
+    job = _job(request, target, pk)
+    if not job.invalid_file:
+        raise Http404("This import has no invalid rows.")
+    stem = job.original_name.rsplit(".", 1)[0] or "import"
+    return FileResponse(
+        job.invalid_file.open("rb"),
+        as_attachment=True,
+        filename=f"{stem}-invalid-rows.csv",
+        content_type="text/csv; charset=utf-8",
+    )

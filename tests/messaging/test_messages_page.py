@@ -1,0 +1,138 @@
+"""The Messages page and Bulk send (issue 4): statuses explained, filter, bulk summary."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from contacts.models import Contact
+from messaging import services
+from messaging.models import Message
+from optouts import services as optout_services
+from optouts.models import Method
+
+
+def url(name: str) -> str:
+    return reverse(f"messaging:{name}", kwargs={"slug": "acme"})
+
+
+def row(page: str, message: Message) -> str:
+    start = page.index(f'<tr data-message="{message.pk}"')
+    return page[start : page.index("</tr>", start)]
+
+
+@pytest.fixture
+def people(workspace, member):
+    dana = Contact.objects.create(workspace=workspace, name="Dana", phone="+14155550123")
+    fox = Contact.objects.create(workspace=workspace, name="Fox", phone="+14155550124")
+    walter = Contact.objects.create(workspace=workspace, name="Walter", phone="+14155550125")
+    Contact.objects.create(workspace=workspace, name="No phone")
+    optout_services.opt_out(workspace=workspace, phone=walter.phone, method=Method.MANUAL, actor=member)
+    return dana, fox, walter
+
+
+def test_blocked_send_shows_failed_opted_out_with_its_explanation(member_client, workspace, member):
+    optout_services.opt_out(workspace=workspace, phone="+14155550123", method=Method.MANUAL, actor=member)
+    blocked = services.send_message(workspace=workspace, to="+14155550123", body="Hi")
+    cells = row(member_client.get(url("list")).content.decode(), blocked)
+    assert "Failed — opted out" in cells
+    assert "Opted out: this number is on your opt-out list, so emu.chat blocked the text." in cells
+
+
+def test_each_failure_reason_is_explained_on_its_row(member_client, workspace):
+    invalid = services.send_message(workspace=workspace, to="+14155550130", body="a")
+    provider = services.send_message(workspace=workspace, to="+14155550131", body="b")
+    Message.objects.filter(pk=invalid.pk).update(status="failed", failure_reason="invalid_number")
+    Message.objects.filter(pk=provider.pk).update(
+        status="failed", failure_reason="provider_error", error_message="Twilio said: queue overflow"
+    )
+    page = member_client.get(url("list")).content.decode()
+    assert "Failed — invalid number" in row(page, invalid)
+    assert "Invalid number: it can't receive texts" in row(page, invalid)
+    assert "Failed — provider error" in row(page, provider)
+    assert "Twilio said: queue overflow" in row(page, provider)
+
+
+def test_help_panel_explains_every_status_and_failure_reason(member_client, workspace):
+    page = member_client.get(url("list")).content.decode()
+    panel = page[page.index('id="status-help"') : page.index("</details>", page.index('id="status-help"'))]
+    for label in ("Queued", "Scheduled", "Sending", "Sent", "Delivered", "Failed", "Cancelled", "Received"):
+        assert re.search(rf"<dt>{label}</dt><dd>\w", panel), label
+    assert "Opted out: this number is on your opt-out list" in panel
+    assert "Invalid number:" in panel
+    assert "Provider error:" in panel
+
+
+def test_status_filter_shows_only_that_status(member_client, workspace, member):
+    queued = services.send_message(workspace=workspace, to="+14155550123", body="queued one")
+    scheduled = services.send_message(
+        workspace=workspace, to="+14155550124", body="later one", scheduled_for=timezone.now() + timedelta(hours=1)
+    )
+    page = member_client.get(url("list"), {"status": "scheduled"}).content.decode()
+    assert f'data-message="{scheduled.pk}"' in page
+    assert f'data-message="{queued.pk}"' not in page
+    assert "for " in row(page, scheduled)  # when it will go
+    everything = member_client.get(url("list")).content.decode()
+    assert everything.index(f'data-message="{scheduled.pk}"') < everything.index(f'data-message="{queued.pk}"')
+
+
+def test_cancelled_status_says_it_will_not_be_sent(member_client, workspace):
+    message = services.send_message(workspace=workspace, to="+14155550123", body="x")
+    services.cancel_pending(workspace=workspace, phone="+14155550123")
+    cells = row(member_client.get(url("list")).content.decode(), message)
+    assert "Cancelled" in cells and "it will not be sent" in cells
+
+
+def test_bulk_send_page_lists_contacts_with_a_number_and_marks_opted_out_ones(member_client, people):
+    page = member_client.get(url("bulk_send")).content.decode()
+    assert "Dana" in page and "Fox" in page and "No phone" not in page
+    walter = page[page.index("Walter") :].split("</label>")[0]
+    assert "Opted out — will be blocked" in walter
+    assert "Opted out" not in page[page.index("Dana") :].split("</label>")[0]
+
+
+def test_bulk_send_to_selected_contacts_summarises_sent_and_blocked(member_client, workspace, member, people):
+    dana, fox, walter = people
+    response = member_client.post(
+        url("bulk_send"), {"contacts": [dana.pk, fox.pk, walter.pk], "body": "Sale today"}, follow=True
+    )
+    assert "Bulk send: sent 2, blocked as opted out 1." in response.content.decode()
+    statuses = dict(Message.objects.filter(body="Sale today").values_list("to_phone", "status"))
+    assert statuses == {dana.phone: "queued", fox.phone: "queued", walter.phone: "failed"}
+    assert Message.objects.get(to_phone=walter.phone).failure_reason == "opted_out"
+    assert set(Message.objects.filter(body="Sale today").values_list("created_by", flat=True)) == {member.pk}
+
+
+def test_bulk_send_with_a_schedule_schedules_and_still_blocks(member_client, workspace, people):
+    dana, fox, walter = people
+    when = (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    response = member_client.post(
+        url("bulk_send"), {"contacts": [dana.pk, walter.pk], "body": "Tomorrow", "scheduled_for": when}, follow=True
+    )
+    assert "Bulk send: scheduled 1, blocked as opted out 1." in response.content.decode()
+    assert Message.objects.get(to_phone=dana.phone).status == "scheduled"
+    assert Message.objects.get(to_phone=walter.phone).status == "failed"
+
+
+def test_bulk_send_needs_recipients_and_a_message(member_client, people):
+    response = member_client.post(url("bulk_send"), {"body": ""})
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"contacts", "body"}
+    assert not Message.objects.exists()
+
+
+def test_bulk_send_refuses_contacts_of_another_workspace(member_client, other_workspace, people):
+    foreign = Contact.objects.create(workspace=other_workspace, name="Elsewhere", phone="+447911123456")
+    response = member_client.post(url("bulk_send"), {"contacts": [foreign.pk], "body": "Hi"})
+    assert "contacts" in response.context["form"].errors
+    assert not Message.objects.exists()
+
+
+def test_outsider_sees_no_messages(outsider_client, workspace):
+    services.send_message(workspace=workspace, to="+14155550123", body="private")
+    assert outsider_client.get(url("list")).status_code == 404
+    assert outsider_client.post(url("bulk_send"), {"body": "x"}).status_code == 404
