@@ -7,6 +7,7 @@ pay for an exception per bad row).
 
 from __future__ import annotations
 
+import functools
 import re
 
 import phonenumbers
@@ -62,8 +63,13 @@ def normalize(raw: object, region: str) -> str:
     return e164
 
 
+@functools.lru_cache(maxsize=8192)
 def format_international(e164: str) -> str:
-    """``+14155550123`` → ``+1 415-555-0123``; anything unparsable is returned as is."""
+    """``+14155550123`` → ``+1 415-555-0123``; anything unparsable is returned as is.
+
+    Cached: list pages format the same numbers on every view, and parsing is
+    the costliest part of rendering a row.
+    """
     if not e164:
         return ""
     try:

@@ -16,12 +16,13 @@ Memory stays flat: the worker only ever holds one batch.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from optouts.models import ImportJob, JobStatus
@@ -169,10 +170,25 @@ def _check(job: ImportJob, report: Progress) -> None:
     report(job)
 
 
+@contextlib.contextmanager
+def _batch_transaction() -> Iterator[None]:
+    """A transaction for one batch and its checkpoint, committed without waiting for the disk.
+
+    Safe here, and worth it (a flush per batch costs as much as the batch):
+    a database crash can only lose the last batches *together with* their
+    checkpoint, so the restarted job redoes exactly those.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        yield
+
+
 def _stage(job: ImportJob, batch: list[StagedRow], report: Progress) -> None:
     if not batch:
         return
-    with transaction.atomic():
+    with _batch_transaction():
         staging.write(job.id, batch)
         jobs.advance(job, processed_rows=models.F("processed_rows") + len(batch))
     job.processed_rows += len(batch)
@@ -193,7 +209,7 @@ def _write_invalid_file(job: ImportJob) -> str:
 def _write(job: ImportJob, report: Progress) -> None:
     write = WRITERS[job.kind]
     while rows := staging.candidates(job.id, after_row=job.last_row, limit=WRITE_BATCH):
-        with transaction.atomic():
+        with _batch_transaction():
             added, existing = write(job, rows)
             jobs.advance(
                 job,

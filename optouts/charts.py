@@ -130,3 +130,14 @@ def daily_chart(days: list[dict]) -> dict:
         "total": sum(totals),
         "days": len(days),
     }
+
+
+def chart_for(workspace, *, version: str) -> dict:
+    """The chart of the last 30 days, built once per change to the list (see selectors.list_version)."""
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from . import selectors
+
+    key = f"optouts:chart:{workspace.pk}:{timezone.localdate()}:{version}"
+    return cache.get_or_set(key, lambda: daily_chart(selectors.daily_optouts(workspace, version=version)), 600)

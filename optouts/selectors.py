@@ -15,18 +15,14 @@ from __future__ import annotations
 
 import time as clock
 from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.core.cache import cache
 from django.db.models import Count
 from django.db.models.functions import TruncDate
-from django.urls import reverse
 from django.utils import timezone
 
 from contacts.models import Contact
-from emuchat import phones
 from workspaces.models import Workspace
 
 from .models import Method, OptOut, OptOutEvent
@@ -135,77 +131,3 @@ def daily_optouts(workspace: Workspace, *, days: int = 30, version: str | None =
 
 def history_for(workspace: Workspace, phone: str):
     return OptOutEvent.objects.filter(workspace=workspace, phone=phone).select_related("actor").order_by("-at", "-id")
-
-
-# --- the list page's rows --------------------------------------------------------------
-
-_MARK = "987654321"
-_UNITS = (("year", 365 * 86400), ("month", 30 * 86400), ("week", 7 * 86400), ("day", 86400), ("hour", 3600))
-
-
-@dataclass(frozen=True)
-class OptOutRow:
-    optout: OptOut
-    number: str
-    contacts: list[Contact]
-    contact_url: str
-    added_by: str
-    when: str
-    when_exact: str
-    history_url: str
-    edit_url: str
-    remove_url: str
-
-    @property
-    def more_contacts(self) -> int:
-        return max(len(self.contacts) - 1, 0)
-
-
-def ago(moment: datetime, now: datetime) -> str:
-    """“3 days ago”: the one largest unit, as a member scanning a list wants it."""
-    seconds = int((now - moment).total_seconds())
-    if seconds < 60:
-        return "just now"
-    for unit, size in (*_UNITS, ("minute", 60)):
-        if seconds >= size:
-            n = seconds // size
-            return f"{n} {unit}{'s' if n != 1 else ''} ago"
-    return "just now"
-
-
-def _url_maker(name: str, slug: str, key: str) -> Callable[[object], str]:
-    # One reverse() per page instead of one per row and link: 250 reverses
-    # were a fifth of the page's render time at 50 rows.
-    pattern = reverse(name, kwargs={"slug": slug, key: _MARK})
-    return lambda value: pattern.replace(_MARK, str(value), 1)
-
-
-def list_rows(workspace: Workspace, optouts: list[OptOut]) -> list[OptOutRow]:
-    """What each row of the Opt-Outs table shows, with the matching contacts in one query."""
-    contacts = contacts_by_phone(workspace, [o.phone for o in optouts])
-    history = _url_maker("optouts:history", workspace.slug, "phone")
-    edit = _url_maker("optouts:edit", workspace.slug, "pk")
-    remove = _url_maker("optouts:remove", workspace.slug, "pk")
-    contact = _url_maker("contacts:detail", workspace.slug, "pk")
-    now = timezone.now()
-    rows = []
-    for o in optouts:
-        matches = contacts.get(o.phone, [])
-        automatic = o.method in (Method.REPLY, Method.LINK)
-        user = None if automatic else o.created_by
-        local = timezone.localtime(o.created_at)
-        rows.append(
-            OptOutRow(
-                optout=o,
-                number=phones.format_international(o.phone),
-                contacts=matches,
-                contact_url=contact(matches[0].pk) if matches else "",
-                added_by=(user.get_full_name() or user.username) if user else "",
-                when=ago(o.created_at, now),
-                when_exact=f"{local:%a} {local.day} {local:%b %Y, %H:%M:%S %Z}",
-                history_url=history(o.phone),
-                edit_url=edit(o.pk),
-                remove_url=remove(o.pk),
-            )
-        )
-    return rows

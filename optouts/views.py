@@ -12,8 +12,8 @@ from emuchat.forms import apply_validation_error
 from emuchat.pagination import paginate, query_without_page
 from workspaces.access import workspace_view
 
-from . import selectors, services
-from .charts import daily_chart
+from . import rows, selectors, services
+from .charts import chart_for
 from .forms import OptOutForm
 from .models import Method, OptOut
 
@@ -33,14 +33,14 @@ def optout_list(request: HttpRequest) -> HttpResponse:
         request,
         "optouts/list.html",
         {
-            "rows": selectors.list_rows(workspace, page.object_list),
+            "rows": rows.build(workspace, page.object_list),
             "page_obj": page,
             "filter": filterset,
             "query_without_page": query_without_page(request.GET),
             "is_filtered": bool(request.GET.get("q") or request.GET.get("method")),
             "totals": [(Method(value).label, value, n) for value, n in totals.items()],
             "total": sum(totals.values()),
-            "chart": daily_chart(selectors.daily_optouts(workspace, version=version)),
+            "chart": chart_for(workspace, version=version),
             "methods": Method.choices,
         },
     )

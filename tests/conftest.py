@@ -25,6 +25,8 @@ PASSWORD = "correct-horse-battery"
 @pytest.fixture(autouse=True)
 def _local_defaults(settings):
     """Unit tests run tasks in-process and hand texts to the locmem outbox."""
+    # Fast password hashing: real hashing costs ~1 s per test user on these machines.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SMS_BACKEND = "messaging.backends.locmem.SmsBackend"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.SITE_URL = "https://emu.example.com"

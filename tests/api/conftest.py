@@ -11,8 +11,6 @@ from api import services
 def _api_defaults(settings):
     """A generous rate limit and a fresh throttle count, unless a test says otherwise."""
     settings.API_RATE_LIMIT = (10_000, 60)
-    # The users made by the fixtures never log in with a password here: skip the slow hashing.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
     yield
     cache.clear()

@@ -15,7 +15,7 @@ from tests.imports.files import write_csv
 from tests.support import file_email_backend
 from tests.support.worker import Worker
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

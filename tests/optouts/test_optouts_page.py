@@ -105,7 +105,7 @@ def test_added_by_is_a_dash_for_reply_and_link_entries(member_client, workspace,
     response = member_client.get(url("list"))
     for phone in ("+14155550123", "+14155550124"):
         cells = re.findall(r"<td[^>]*>(.*?)</td>", row_html(response, phone), re.S)
-        assert cells[5] == "—", phone
+        assert re.sub(r"<[^>]+>", "", cells[5]) == "—", phone
     assert "Alice" in row_html(response, "+14155550125")
     assert "Reply" in row_html(response, "+14155550123")
     assert "STOP please" in row_html(response, "+14155550123")
