@@ -1,17 +1,17 @@
-"""Running an import: check the whole file into staging, then write it in batches.
+"""Running an import: check the whole file, then read it again writing in batches.
 
-1. *Checking*: the file is streamed, every row read through the same
-   :class:`~imports.mapping.RowReader` as the preview, and copied into the
-   staging table in batches. A bad file (undecodable half-way, a damaged
-   XLSX…) fails the job here, before anything was written.
-2. Duplicates within the file are marked by one query; the invalid rows are
-   written to a CSV in storage.
-3. *Writing*: the valid first occurrences go to the target (opt-outs or
-   contacts) in batches; each batch commits with its counts and the
-   checkpoint ``last_row``, so a redelivered task resumes after the last
-   committed batch without duplicating rows, events or counts.
+1. *Checking*: the file is streamed once through the reader. A bad file
+   (undecodable half-way, a damaged XLSX…) fails the job here, before
+   anything was written.
+2. *Importing*: the file is streamed again; each batch of rows is read
+   through the same :class:`~imports.mapping.RowReader` as the preview and
+   written in one transaction together with its counts and the checkpoint
+   ``last_row``. Numbers already met are kept in a table (not in memory), so
+   duplicates within the file are told apart from numbers already on the list.
+   A redelivered task resumes after the last committed batch without
+   duplicating rows, events or counts.
 
-Memory stays flat: the worker only ever holds one batch.
+The worker holds one batch (two while the next is parsed), whatever the size.
 """
 
 from __future__ import annotations
@@ -20,9 +20,12 @@ import contextlib
 import csv
 import logging
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from datetime import timedelta
+from pathlib import Path
 
-from django.db import connection, models, transaction
+from django.db import connection, connections, models, transaction
 from django.utils import timezone
 
 from optouts.models import ImportJob, JobStatus
@@ -30,37 +33,37 @@ from optouts.models import ImportJob, JobStatus
 from . import jobs, staging
 from .csv_out import ENCODING, neutralise
 from .mapping import Columns, RowReader, StagedRow, open_upload
-from .reader import ImportFileError
+from .reader import ImportFileError, Table
 from .storage import delete_quietly, local_path, move_into_place, partial_dir
 
 log = logging.getLogger(__name__)
 
-CHECK_BATCH = 5000
-# Each write batch takes one advisory lock per number; PostgreSQL's shared lock
-# table holds max_locks_per_transaction × max_connections (6,400 by default).
-WRITE_BATCH = 1000
+# Each batch takes one advisory lock per number; PostgreSQL's shared lock table
+# holds max_locks_per_transaction × max_connections (6,400 by default).
+BATCH = 1000
+CHECK_PROGRESS_EVERY = 20_000
 RETRY_AFTER_SECONDS = 30
 Phase = ImportJob.Phase
 Progress = Callable[[ImportJob], None]
-Writer = Callable[[ImportJob, list[tuple[int, str, str, str]]], tuple[int, int]]
+Writer = Callable[[ImportJob, list[StagedRow]], tuple[int, int]]
 
 
-def _write_optouts(job: ImportJob, rows: list[tuple[int, str, str, str]]) -> tuple[int, int]:
+def _write_optouts(job: ImportJob, rows: list[StagedRow]) -> tuple[int, int]:
     from optouts import services
 
     return services.import_batch(
         workspace=job.workspace,
-        phones=[phone for _, phone, _, _ in rows],
+        phones=[row.phone for row in rows],
         reason=job.reason,
         actor=job.requested_by,
         import_job=job,
     )
 
 
-def _write_contacts(job: ImportJob, rows: list[tuple[int, str, str, str]]) -> tuple[int, int]:
+def _write_contacts(job: ImportJob, rows: list[StagedRow]) -> tuple[int, int]:
     from contacts import services
 
-    return services.import_batch(workspace=job.workspace, rows=[(phone, name, email) for _, phone, name, email in rows])
+    return services.import_batch(workspace=job.workspace, rows=[(row.phone, row.name, row.email) for row in rows])
 
 
 WRITERS: dict[str, Writer] = {ImportJob.Kind.OPTOUTS: _write_optouts, ImportJob.Kind.CONTACTS: _write_contacts}
@@ -87,10 +90,11 @@ def run(job_id: int, *, on_progress: Progress | None = None, retry: bool = True)
         return None
     report = on_progress or (lambda job: None)
     try:
-        if job.phase != Phase.WRITING:
-            _check(job, report)
-        _write(job, report)
-        jobs.finish(job, status=JobStatus.SUCCEEDED, phase="")
+        with local_path(job.file) as path:
+            if job.phase != Phase.WRITING:
+                _check(job, path, report)
+            _import(job, path, report)
+        _finish(job)
     except jobs.JobLost:
         log.warning("Import %s was taken over by another attempt; this one stops.", job_id)
         return None
@@ -130,43 +134,91 @@ def interrupted_message(job: ImportJob) -> str:
     )
 
 
-def _check(job: ImportJob, report: Progress) -> None:
-    staging.clear(job.id)
+def _open(job: ImportJob, path: Path) -> Table:
+    table = open_upload(path)
+    if job.phone_index is None or job.phone_index >= len(table.headers):
+        table.close()
+        raise ImportFileError("Choose the column that holds the phone numbers, then start the import again.")
+    return table
+
+
+def _check(job: ImportJob, path: Path, report: Progress) -> None:
+    """Read the whole file before writing anything: a bad byte at row 900,000 must change nothing."""
     jobs.advance(job, phase=Phase.CHECKING, processed_rows=0, total_rows=None)
     job.phase, job.processed_rows = Phase.CHECKING, 0
-    columns = Columns(job.phone_index, job.name_index, job.email_index)
-    read = RowReader(columns, job.workspace.default_region, contacts=job.kind == ImportJob.Kind.CONTACTS)
-    with local_path(job.file) as path, open_upload(path) as table:
-        if job.phone_index is None or job.phone_index >= len(table.headers):
-            raise ImportFileError("Choose the column that holds the phone numbers, then start the import again.")
+    with _open(job, path) as table:
         job.total_rows = table.total_rows_estimate
         jobs.advance(job, total_rows=job.total_rows)
-        batch: list[StagedRow] = []
-        for number, cells in table.rows():
-            batch.append(read(number, cells))
-            if len(batch) == CHECK_BATCH:
-                _stage(job, batch, report)
-                batch = []
-        _stage(job, batch, report)
-    staging.mark_duplicates(job.id)
-    counts = staging.counts(job.id)
-    invalid_file = _write_invalid_file(job) if counts["invalid"] else ""
-    summary = {
-        "total_rows": counts["rows"],
-        "processed_rows": counts["rows"],
-        "invalid": counts["invalid"],
-        "duplicates": counts["duplicates"],
-        "to_write": counts["rows"] - counts["invalid"] - counts["duplicates"],
-        "written": 0,
-        "last_row": 0,
-        "added": 0,
-        "existing": 0,
-        "invalid_file": invalid_file,
-    }
-    jobs.advance(job, phase=Phase.WRITING, **summary)
-    for field, value in summary.items():
+        report(job)
+        rows = 0
+        for _ in table.rows():
+            rows += 1
+            if rows % CHECK_PROGRESS_EVERY == 0:
+                jobs.advance(job, processed_rows=rows)
+                job.processed_rows = rows
+                report(job)
+    job.processed_rows = job.total_rows = rows
+    report(job)
+    staging.clear(job.id)
+    fresh = {"total_rows": rows, "processed_rows": 0, "last_row": 0, "invalid_file": ""}
+    fresh |= dict.fromkeys(("added", "duplicates", "existing", "invalid"), 0)
+    jobs.advance(job, phase=Phase.WRITING, **fresh)
+    for field, value in fresh.items():
         setattr(job, field, value)
     job.phase = Phase.WRITING
+    report(job)
+
+
+def _import(job: ImportJob, path: Path, report: Progress) -> None:
+    columns = Columns(job.phone_index, job.name_index, job.email_index)
+    read = RowReader(columns, job.workspace.default_region, contacts=job.kind == ImportJob.Kind.CONTACTS)
+    resume_after = job.last_row
+    with _open(job, path) as table, _Pipeline(threaded=_can_overlap()) as pipeline:
+        batch: list[StagedRow] = []
+        for number, cells in table.rows():
+            if number <= resume_after:
+                continue  # committed by an earlier attempt
+            batch.append(read(number, cells))
+            if len(batch) == BATCH:
+                pipeline.submit(_write_batch, job, batch, report)
+                batch = []
+        if batch:
+            pipeline.submit(_write_batch, job, batch, report)
+
+
+def _write_batch(job: ImportJob, rows: list[StagedRow], report: Progress) -> None:
+    """One batch, its bookkeeping and the checkpoint, in one transaction."""
+    first: dict[str, StagedRow] = {}
+    invalid: list[StagedRow] = []
+    duplicates = 0
+    for row in rows:
+        if not row.phone:
+            invalid.append(row)
+        elif row.phone in first:
+            duplicates += 1
+        else:
+            first[row.phone] = row
+    with _batch_transaction():
+        new = staging.first_seen(job.id, list(first))
+        duplicates += len(first) - len(new)
+        fresh = [row for phone, row in first.items() if phone in new]
+        added, existing = WRITERS[job.kind](job, fresh) if fresh else (0, 0)
+        staging.write_invalid(job.id, invalid)
+        jobs.advance(
+            job,
+            last_row=rows[-1].number,
+            processed_rows=models.F("processed_rows") + len(rows),
+            added=models.F("added") + added,
+            existing=models.F("existing") + existing,
+            duplicates=models.F("duplicates") + duplicates,
+            invalid=models.F("invalid") + len(invalid),
+        )
+    job.last_row = rows[-1].number
+    job.processed_rows += len(rows)
+    job.added += added
+    job.existing += existing
+    job.duplicates += duplicates
+    job.invalid += len(invalid)
     report(job)
 
 
@@ -185,14 +237,54 @@ def _batch_transaction() -> Iterator[None]:
         yield
 
 
-def _stage(job: ImportJob, batch: list[StagedRow], report: Progress) -> None:
-    if not batch:
-        return
-    with _batch_transaction():
-        staging.write(job.id, batch)
-        jobs.advance(job, processed_rows=models.F("processed_rows") + len(batch))
-    job.processed_rows += len(batch)
-    report(job)
+def _can_overlap() -> bool:
+    # A second connection cannot see an open transaction's rows (tests run
+    # inside one), and SQLite allows one writer: then batches run in turn.
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
+class _Pipeline:
+    """Writes batch *k* on a second thread and connection while the caller parses batch *k + 1*.
+
+    Parsing numbers is Python's work and writing them is the database's, so
+    overlapping them uses both cores instead of taking turns. One batch is in
+    flight at a time: batches still commit in file order and memory stays flat.
+    """
+
+    def __init__(self, *, threaded: bool) -> None:
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="import-writer") if threaded else None
+        self._pending: Future | None = None
+
+    def submit(self, function: Callable[..., None], *args) -> None:
+        self.wait()
+        if self._executor is None:
+            function(*args)
+        else:
+            self._pending = self._executor.submit(function, *args)
+
+    def wait(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()  # re-raises the batch's error here
+
+    def __enter__(self) -> _Pipeline:
+        return self
+
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        try:
+            if exc_type is None:
+                self.wait()
+            elif self._pending is not None:
+                wait_for([self._pending])  # let the batch in flight commit or roll back first
+        finally:
+            if self._executor is not None:
+                self._executor.submit(connections.close_all).result()
+                self._executor.shutdown()
+
+
+def _finish(job: ImportJob) -> None:
+    invalid = ImportJob.objects.values_list("invalid", flat=True).get(id=job.id)
+    jobs.finish(job, status=JobStatus.SUCCEEDED, phase="", invalid_file=_write_invalid_file(job) if invalid else "")
 
 
 def _write_invalid_file(job: ImportJob) -> str:
@@ -204,25 +296,6 @@ def _write_invalid_file(job: ImportJob) -> str:
         for number, value, problem in staging.invalid_rows(job.id):
             writer.writerow([number, neutralise(value), neutralise(problem)])
     return move_into_place(local, f"imports/invalid/{job.workspace_id}/import-{job.id}-invalid-rows.csv")
-
-
-def _write(job: ImportJob, report: Progress) -> None:
-    write = WRITERS[job.kind]
-    while rows := staging.candidates(job.id, after_row=job.last_row, limit=WRITE_BATCH):
-        with _batch_transaction():
-            added, existing = write(job, rows)
-            jobs.advance(
-                job,
-                last_row=rows[-1][0],
-                written=models.F("written") + len(rows),
-                added=models.F("added") + added,
-                existing=models.F("existing") + existing,
-            )
-        job.last_row = rows[-1][0]
-        job.written += len(rows)
-        job.added += added
-        job.existing += existing
-        report(job)
 
 
 def _tidy(job: ImportJob) -> None:

@@ -3,24 +3,31 @@ from __future__ import annotations
 from django.db import models
 
 
-class ImportRow(models.Model):
-    """One data row of an import being checked, kept until the job finishes.
+class SeenNumber(models.Model):
+    """A number an import has already met, so later rows with it count as duplicates.
 
-    The whole file is read into this table before anything is written to the
-    opt-out list or the contacts, so a file that turns out to be bad half-way
-    changes nothing; duplicates within the file are then found by one query
-    instead of a set held in the worker's memory.
+    Written in the same transaction as the batch and its checkpoint, so a
+    restarted import agrees with what was committed; kept in the database
+    rather than in a set, so the worker's memory stays flat at any size.
+    Deleted when the job ends.
     """
+
+    pk = models.CompositePrimaryKey("job_id", "phone")
+    job = models.ForeignKey("optouts.ImportJob", on_delete=models.CASCADE, related_name="+", db_index=False)
+    phone = models.CharField(max_length=20)
+
+    def __str__(self) -> str:
+        return f"{self.phone} in import {self.job_id}"
+
+
+class InvalidRow(models.Model):
+    """A row an import skipped, for the downloadable CSV of row, original value and reason."""
 
     pk = models.CompositePrimaryKey("job_id", "row_number")
     job = models.ForeignKey("optouts.ImportJob", on_delete=models.CASCADE, related_name="+", db_index=False)
     row_number = models.PositiveIntegerField()
-    phone = models.CharField(max_length=20, blank=True, help_text="E.164, or empty when the row is invalid.")
-    value = models.TextField(blank=True, help_text="The cell as written, kept for invalid rows.")
-    problem = models.TextField(blank=True)
-    name = models.CharField(max_length=200, blank=True)
-    email = models.CharField(max_length=254, blank=True)
-    duplicate = models.BooleanField(default=False)
+    value = models.TextField(blank=True)
+    problem = models.TextField()
 
     def __str__(self) -> str:
         return f"Row {self.row_number} of import {self.job_id}"

@@ -90,7 +90,7 @@ class ImportJob(models.Model):
 
     class Phase(models.TextChoices):
         CHECKING = "checking", "Checking the file"
-        WRITING = "writing", "Adding rows"
+        WRITING = "writing", "Importing rows"
 
     Status = JobStatus
 
@@ -118,12 +118,9 @@ class ImportJob(models.Model):
     invalid = models.PositiveIntegerField(default=0)
     invalid_file = models.FileField(upload_to="imports/invalid/%Y/%m/", max_length=255, blank=True)
     error = models.TextField(blank=True)
-    # Progress and the restart checkpoint: rows are first checked into a
-    # staging table, then written in batches; ``last_row`` is the spreadsheet
-    # row of the last candidate committed with its batch.
+    # The file is checked whole, then imported in batches; ``last_row`` is the
+    # spreadsheet row that ends the last batch committed (the restart point).
     phase = models.CharField(max_length=10, choices=Phase.choices, blank=True)
-    to_write = models.PositiveIntegerField(default=0)
-    written = models.PositiveIntegerField(default=0)
     last_row = models.PositiveIntegerField(default=0)
     # Incremented by every claim; a batch commits only while it still matches,
     # so a worker that lost the job cannot write behind its successor.
@@ -146,13 +143,16 @@ class ImportJob(models.Model):
 
     @property
     def percent(self) -> int:
-        """Checking the file is the first half of the bar, adding the rows the second."""
+        """Checking the file (one quick read) fills the first tenth of the bar, importing the rest."""
         if self.status == JobStatus.SUCCEEDED:
             return 100
+        if not self.total_rows:
+            return 0
+        done = min(self.processed_rows, self.total_rows)
         if self.phase == self.Phase.WRITING:
-            return 50 + (self.written * 50 // self.to_write if self.to_write else 50)
-        if self.phase == self.Phase.CHECKING and self.total_rows:
-            return min(50, self.processed_rows * 50 // self.total_rows)
+            return 10 + done * 90 // self.total_rows
+        if self.phase == self.Phase.CHECKING:
+            return done * 10 // self.total_rows
         return 0
 
 

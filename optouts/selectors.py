@@ -98,7 +98,7 @@ def _count_days(workspace: Workspace, start: date, end: date) -> dict[date, dict
         )
         .annotate(day=TruncDate("at"))
         .values_list("day", "method")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))  # not Count("id"): lets a covering index on (workspace, at) answer alone
         .order_by()
     )
     counts: dict[date, dict[str, int]] = {}

@@ -201,7 +201,7 @@ def test_starting_the_import_runs_it_with_the_chosen_column_and_reason(
 def test_a_running_import_is_polled_for_its_progress_fragment(member_client, workspace, member, tmp_path):
     job = upload(workspace, write_csv(tmp_path / "list.csv", MIXED), actor=member)
     ImportJob.objects.filter(pk=job.pk).update(
-        status=JobStatus.RUNNING, phase=ImportJob.Phase.CHECKING, total_rows=8, processed_rows=4
+        status=JobStatus.RUNNING, phase=ImportJob.Phase.WRITING, total_rows=8, processed_rows=4
     )
     url = _url("import_job", workspace, pk=job.pk)
 
@@ -210,8 +210,8 @@ def test_a_running_import_is_polled_for_its_progress_fragment(member_client, wor
 
     assert f'data-poll="{url}"' in page
     assert fragment.strip().startswith("<div class=\"job\"")
-    assert "Checking the file: 4 of about 8 rows (25%)" in fragment
-    assert 'aria-valuenow="25"' in fragment
+    assert "Importing: 4 of 8 rows (55%)" in fragment  # checking the file was the first 10%
+    assert 'aria-valuenow="55"' in fragment
 
 
 def test_the_import_page_lists_earlier_imports(member_client, workspace, member, tmp_path, django_capture_on_commit_callbacks):
@@ -268,7 +268,7 @@ def test_a_task_run_twice_gives_the_same_result(workspace, member, tmp_path):
 def test_a_crash_while_writing_resumes_without_duplicating_rows_events_or_counts(
     workspace, member, tmp_path, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(engine, "WRITE_BATCH", 7)
+    monkeypatch.setattr(engine, "BATCH", 7)
     job = _started(workspace, member, _many_rows(tmp_path, 30))
     real_writer = engine.WRITERS[ImportJob.Kind.OPTOUTS]
     calls = []
@@ -284,7 +284,13 @@ def test_a_crash_while_writing_resumes_without_duplicating_rows_events_or_counts
     with django_capture_on_commit_callbacks(execute=False) as requeued:
         engine.run(job.id)
     job.refresh_from_db()
-    assert (job.status, job.phase, job.written, job.added) == (JobStatus.PENDING, "writing", 14, 14)
+    assert (job.status, job.phase, job.processed_rows, job.added, job.last_row) == (
+        JobStatus.PENDING,
+        "writing",
+        14,
+        14,
+        15,
+    )
     assert len(requeued) == 1  # handed back to the queue
 
     monkeypatch.setitem(engine.WRITERS, ImportJob.Kind.OPTOUTS, real_writer)
@@ -332,12 +338,13 @@ def test_the_tidy_task_requeues_a_stalled_import_then_gives_up_after_three_attem
 def test_finished_imports_leave_no_staging_rows_or_uploaded_file(
     workspace, member, tmp_path, django_capture_on_commit_callbacks
 ):
-    from imports.models import ImportRow
+    from imports.models import InvalidRow, SeenNumber
 
     job = upload(workspace, write_csv(tmp_path / "list.csv", MIXED), actor=member)
     stored = job.file.path
     job = run_import(workspace, write_csv(tmp_path / "list.csv", MIXED), django_capture_on_commit_callbacks)
 
-    assert ImportRow.objects.count() == 0
+    assert job.invalid == 2
+    assert SeenNumber.objects.count() == InvalidRow.objects.count() == 0
     assert not job.file
     assert ImportJob.objects.filter(status=JobStatus.MAPPING).get().file.path == stored  # untouched draft

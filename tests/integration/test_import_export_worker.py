@@ -69,7 +69,7 @@ def test_an_import_whose_worker_is_killed_resumes_on_another_without_duplicates(
     rows = [["phone"]] + [[f"+1 415 555 {i % 9000 + 1000:04d}"] for i in range(24_000)]
     job = _upload(workspace, member, write_csv(tmp_path / "big.csv", rows))
     services.start_import(job=job, phone_column=0)
-    _wait_for(ImportJob, job.pk, lambda j: j.phase == ImportJob.Phase.WRITING and j.written > 0, timeout=120)
+    _wait_for(ImportJob, job.pk, lambda j: j.phase == ImportJob.Phase.WRITING and j.processed_rows > 0, timeout=120)
 
     worker.kill()  # SIGKILL mid-write, as on an OOM kill
     stalled = ImportJob.objects.get(pk=job.pk)

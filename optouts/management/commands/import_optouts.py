@@ -89,12 +89,12 @@ class _Bar:
 
     def update(self, job: ImportJob) -> None:
         writing = job.phase == ImportJob.Phase.WRITING
-        done = job.written if writing else job.processed_rows
+        done = job.processed_rows
         if job.phase != self.phase:
             self.close()
             self.phase = job.phase
-            total = job.to_write if writing else job.total_rows
-            label = "Adding" if writing else "Checking"
+            total = job.total_rows
+            label = "Importing" if writing else "Checking"
             self.bar = tqdm(total=total, desc=label, unit=" rows", file=self.stream)
         self.bar.update(done - self.bar.n)
 
