@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from .models import Message
 from .backends import PROVIDER_INVALID_NUMBER, PROVIDER_UNSUBSCRIBED
+from .models import Message
 
 Status = Message.Status
 Reason = Message.FailureReason

@@ -13,8 +13,8 @@ from twilio.request_validator import RequestValidator
 from workspaces.models import Workspace
 
 from . import services
-from .status import record_delivery_status
 from .models import SenderNumber
+from .status import record_delivery_status
 
 log = logging.getLogger(__name__)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'

@@ -18,7 +18,7 @@ from .models import Method, OptOut, OptOutEvent
 
 Action = OptOutEvent.Action
 _LOOKUP_CHUNK = 100_000
-_IS_OPTED_OUT_SQL = f"SELECT 1 FROM {OptOut._meta.db_table} WHERE workspace_id = %s AND phone = %s LIMIT 1"
+_IS_OPTED_OUT_SQL = f"SELECT 1 FROM {OptOut._meta.db_table} WHERE workspace_id = %s AND phone = %s LIMIT 1"  # noqa: S608
 _E164 = re.compile(r"^\+[1-9]\d{5,14}$")
 
 

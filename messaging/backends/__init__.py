@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-
 # Twilio error codes that mean something other than a transient provider fault.
 PROVIDER_UNSUBSCRIBED = {21610}
 PROVIDER_INVALID_NUMBER = {21211, 21214, 21614}

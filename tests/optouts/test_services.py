@@ -152,7 +152,9 @@ def test_opted_out_among_returns_the_blocked_subset(workspace, member):
 
 
 def test_opted_out_among_uses_one_query_per_chunk(workspace, django_assert_num_queries):
-    numbers = [f"+1{area}555{n:04d}" for area in (212, 415, 646, 718, 917, 305, 312, 404, 503, 617, 702) for n in range(10_000)]
+    numbers = [
+        f"+1{area}555{n:04d}" for area in (212, 415, 646, 718, 917, 305, 312, 404, 503, 617, 702) for n in range(10_000)
+    ]
     assert len(set(numbers)) > 100_000
     with django_assert_num_queries(2):
         services.opted_out_among(workspace=workspace, phones=numbers)

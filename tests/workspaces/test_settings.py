@@ -35,10 +35,15 @@ def test_broker_url_must_be_a_url(monkeypatch):
 
 
 def _run_check(extra_env: dict[str, str]) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}} | extra_env
+    environment = {
+        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    } | extra_env
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        capture_output=True, text=True, env=environment, timeout=120,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
     )
 
 
@@ -49,10 +54,12 @@ def test_production_settings_require_a_secret_key():
 
 
 def test_check_deploy_passes_with_production_environment():
-    result = _run_check({
-        "DEBUG": "false",
-        "SECRET_KEY": "x" * 20 + "a-long-random-production-secret-key-1234567890",
-        "ALLOWED_HOSTS": "emu.example.com",
-        "SITE_URL": "https://emu.example.com",
-    })
+    result = _run_check(
+        {
+            "DEBUG": "false",
+            "SECRET_KEY": "x" * 20 + "a-long-random-production-secret-key-1234567890",
+            "ALLOWED_HOSTS": "emu.example.com",
+            "SITE_URL": "https://emu.example.com",
+        }
+    )
     assert result.returncode == 0, result.stdout + result.stderr
