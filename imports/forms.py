@@ -17,19 +17,24 @@ class UploadForm(forms.Form):
 
 
 class MapForm(forms.Form):
-    phone_column = forms.TypedChoiceField(label="Column with the phone numbers", coerce=int)
+    phone_column = forms.TypedChoiceField(
+        label="Column with the phone numbers", coerce=int, widget=forms.Select(attrs={"data-preview-on-change": ""})
+    )
 
     def __init__(self, *args, choices: list[tuple[str, str]], contacts: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["phone_column"].choices = choices
         if contacts:
             optional = [("", "— none —"), *choices]
-            self.fields["name_column"] = forms.TypedChoiceField(
-                label="Column with the names", choices=optional, coerce=int, required=False, empty_value=None
-            )
-            self.fields["email_column"] = forms.TypedChoiceField(
-                label="Column with the email addresses", choices=optional, coerce=int, required=False, empty_value=None
-            )
+            for name, label in (("name_column", "names"), ("email_column", "email addresses")):
+                self.fields[name] = forms.TypedChoiceField(
+                    label=f"Column with the {label}",
+                    choices=optional,
+                    coerce=int,
+                    required=False,
+                    empty_value=None,
+                    widget=forms.Select(attrs={"data-preview-on-change": ""}),
+                )
         else:
             self.fields["reason"] = forms.CharField(
                 label="Reason (optional)",

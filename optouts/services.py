@@ -199,6 +199,8 @@ def import_batch(
     guard's invariant holds for imported numbers too, and records one event
     per number actually added. A number already on the list keeps its entry
     and gets no event: an import is bulk, and the summary counts it instead.
+    A number that ``import_job`` itself added earlier (a repeat further down
+    the file) is in neither count: the caller counts it as a duplicate.
     """
     numbers = list(dict.fromkeys(phones))
     bad = next((n for n in numbers if not _E164.match(n)), None)
@@ -213,7 +215,15 @@ def import_batch(
             added = _insert_imported_pg(workspace, numbers, reason, actor, details)
         else:
             added = _insert_imported_orm(workspace, numbers, reason, actor, details)
-    return len(added), len(numbers) - len(added)
+        on_list = set(numbers).difference(added)
+        if on_list and import_job is not None:
+            # This import's own event marks the numbers it added itself, in one indexed query.
+            on_list -= set(
+                OptOutEvent.objects.filter(
+                    workspace=workspace, phone__in=on_list, action=Action.OPTED_OUT, details__import_id=import_job.id
+                ).values_list("phone", flat=True)
+            )
+    return len(added), len(on_list)
 
 
 # Table names come from the models; every value is a parameter.

@@ -46,3 +46,9 @@ document.addEventListener("change", (event) => {
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-thread]").forEach((thread) => { thread.scrollTop = thread.scrollHeight; });
 });
+// Import Map step: choosing another column refreshes the preview at once.
+document.addEventListener("change", (event) => {
+  const select = event.target.closest("select[data-preview-on-change]");
+  const button = select?.form?.querySelector("[data-preview-button]");
+  if (button) select.form.requestSubmit(button);
+});

@@ -43,10 +43,11 @@ def test_member_imports_a_file_watches_it_finish_and_downloads_the_export(
     expect(preview.locator("tr[data-row='2']")).to_contain_text("+447911000000")
     # Picking the wrong column shows at once that nothing there is a number…
     column.select_option(label="Landline")
-    page.get_by_role("button", name="Update preview").click()
     expect(preview.locator("tr[data-row='2']")).to_contain_text("No phone number given.")
+    expect(page.get_by_label("Column with the phone numbers")).to_have_value("2")
     # …so the member maps it back and starts.
     page.get_by_label("Column with the phone numbers").select_option(label="Mobile")
+    expect(preview.locator("tr[data-row='2']")).to_contain_text("+447911000000")
     page.get_by_label("Reason (optional)").fill("Unsubscribed at OldSMS")
     screenshot("import-map")
     page.get_by_role("button", name="Start import").click()
@@ -78,3 +79,22 @@ def test_member_imports_a_file_watches_it_finish_and_downloads_the_export(
     assert lines[0] == "phone,contact,method,reason,opted_out_at,added_by"
     assert len(lines) == ROWS + 1
     assert lines[1].startswith("+447911000000,,import,Unsubscribed at OldSMS,")
+
+
+def test_import_and_export_pages_fit_a_small_screen(page, logged_in, app_url, workspace, member, tmp_path, screenshot):
+    """At 375px nothing scrolls sideways: the map preview and summary wrap or hide optional columns."""
+    path = tmp_path / "phones.csv"
+    path.write_text("Name,Phone,Email\nAnn,+44 7911 123456,ann@example.com\nBob,not a number,\n")
+    page.set_viewport_size({"width": 375, "height": 740})
+    logged_in(member).goto(app_url + "/w/acme/contacts/import/")
+    page.get_by_label("CSV or XLSX file").set_input_files(str(path))
+    page.get_by_role("button", name="Upload and continue").click()
+    expect(page.get_by_label("Column with the phone numbers")).to_have_value("2")
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 375
+    screenshot("import-map-375")
+    page.get_by_role("button", name="Start import").click()  # no worker here: tasks run in-process
+    expect(page.locator("[data-count='added']")).to_have_text("1")
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 375
+    page.goto(app_url + "/w/acme/opt-outs/export/")
+    expect(page.get_by_label("Email me when it's ready")).to_be_checked()
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 375

@@ -86,7 +86,9 @@ def test_import_optouts_exits_non_zero_on_a_bad_file(workspace, tmp_path):
 
 
 def test_export_optouts_writes_the_same_csv_as_the_export_job(workspace, member, tmp_path):
-    optout_services.opt_out(workspace=workspace, phone="+14155550123", method=Method.MANUAL, reason="=1+1", actor=member)
+    optout_services.opt_out(
+        workspace=workspace, phone="+14155550123", method=Method.MANUAL, reason="=1+1", actor=member
+    )
     optout_services.opt_out(workspace=workspace, phone="+447911123456", method=Method.LINK)
     target = tmp_path / "out.csv"
 
@@ -96,7 +98,7 @@ def test_export_optouts_writes_the_same_csv_as_the_export_job(workspace, member,
     assert "Exporting" in err
     job = exports.run_export_job(ExportJob.objects.create(workspace=workspace).id)
     assert target.read_bytes() == job.file.open("rb").read()
-    assert target.read_bytes().startswith(b"\xef\xbb\xbfphone,contact,method,reason,opted_out_at,added_by\r\n")
+    assert target.read_bytes().startswith(b"\xef\xbb\xbfphone,contact,method,reason,opted_out_at,added_by\n")
     assert not (tmp_path / "out.csv.partial").exists()
 
 

@@ -114,7 +114,7 @@ def test_delimiters_and_encodings_are_sniffed(
 def test_invalid_rows_download_as_csv_with_row_value_and_reason(
     member_client, workspace, member, tmp_path, django_capture_on_commit_callbacks
 ):
-    path = write_csv(tmp_path / "list.csv", [*MIXED, ["Ivy", "=HYPERLINK(\"http://x\")", ""]])
+    path = write_csv(tmp_path / "list.csv", [*MIXED, ["Ivy", '=HYPERLINK("http://x")', ""]])
     job = run_import(workspace, path, django_capture_on_commit_callbacks, actor=member)
 
     response = member_client.get(_url("import_invalid", workspace, pk=job.pk))
@@ -128,7 +128,7 @@ def test_invalid_rows_download_as_csv_with_row_value_and_reason(
     assert rows[1] == ["7", "not a number", "“not a number” is not a valid phone number."]
     assert rows[2] == ["8", "", "No phone number given."]
     # A formula in the file comes back as text, not as something a spreadsheet would run.
-    assert rows[3][:2] == ["10", "'=HYPERLINK(\"http://x\")"]
+    assert rows[3][:2] == ["10", '\'=HYPERLINK("http://x")']
 
 
 def test_summary_page_shows_the_counts_and_the_download_link(
@@ -149,9 +149,7 @@ def test_summary_page_shows_the_counts_and_the_download_link(
 # --- the pages: upload → map → start --------------------------------------------------
 
 
-def test_upload_detects_the_phone_column_and_previews_rows_as_they_will_be_stored(
-    member_client, workspace, tmp_path
-):
+def test_upload_detects_the_phone_column_and_previews_rows_as_they_will_be_stored(member_client, workspace, tmp_path):
     path = write_csv(tmp_path / "list.csv", MIXED)
     with open(path, "rb") as handle:
         response = member_client.post(_url("import", workspace), {"file": handle}, follow=True)
@@ -209,12 +207,14 @@ def test_a_running_import_is_polled_for_its_progress_fragment(member_client, wor
     fragment = member_client.get(url, headers={"X-Requested-With": "fetch"}).content.decode()
 
     assert f'data-poll="{url}"' in page
-    assert fragment.strip().startswith("<div class=\"job\"")
+    assert fragment.strip().startswith('<div class="job"')
     assert "Importing: 4 of 8 rows (55%)" in fragment  # checking the file was the first 10%
     assert 'aria-valuenow="55"' in fragment
 
 
-def test_the_import_page_lists_earlier_imports(member_client, workspace, member, tmp_path, django_capture_on_commit_callbacks):
+def test_the_import_page_lists_earlier_imports(
+    member_client, workspace, member, tmp_path, django_capture_on_commit_callbacks
+):
     run_import(workspace, write_csv(tmp_path / "first.csv", MIXED), django_capture_on_commit_callbacks, actor=member)
 
     page = member_client.get(_url("import", workspace)).content.decode()

@@ -9,7 +9,6 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from imports.csv_out import ENCODING
 from optouts import exports
 from optouts.models import OptOut
 from workspaces.models import Workspace
@@ -33,7 +32,7 @@ class Command(BaseCommand):
         total = OptOut.objects.filter(workspace=workspace).count()
         try:
             with (
-                open(partial, "w", encoding=ENCODING, newline="") as handle,
+                open(partial, "wb") as handle,
                 tqdm(total=total, desc="Exporting", unit=" rows", file=getattr(self.stderr, "_out", sys.stderr)) as bar,
             ):
                 rows = exports.write_export(
