@@ -366,68 +366,50 @@ def _median(runs: list[dict], key: str = "seconds") -> float:
     return statistics.median(run[key] for run in runs)
 
 
-def main() -> None:
-    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/emu_bench_io")
-    os.environ.setdefault("MEDIA_ROOT", str(DATA / "media"))
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "emuchat.settings")
-    from bench import common, setup_db
+def _import_results(common, kind: str, path: Path, small_path: Path, count: int, small: int, repeat: int) -> list:
+    print(f"-- import {kind}: {path.name} ({path.stat().st_size / 1e6:.1f} MB)", flush=True)
+    engine_runs, baseline_runs, plain_runs = [], [], []
+    for _ in range(repeat):
+        baseline_runs.append(_child("baseline-import", file=path, rules="spec"))
+        engine_runs.append(_child("import", file=path))
+        plain_runs.append(_child("baseline-import", file=path, rules="plain"))
+    small_runs = [_child("import", file=small_path) for _ in range(repeat)]
+    seconds, baseline, plain = _median(engine_runs), _median(baseline_runs), _median(plain_runs)
+    rss, small_rss = max(r["peak_rss_mb"] for r in engine_runs), max(r["peak_rss_mb"] for r in small_runs)
+    return [
+        common.result(
+            f"import_{kind}_{count}",
+            seconds,
+            "s",
+            baseline_name="stream+normalise (SPEC §3, emuchat.phones.parse)+COPY",
+            baseline=baseline,
+            target_ratio=2.0,
+            rows_per_s=round(count / seconds),
+            baseline_rows_per_s=round(count / baseline),
+            plain_phonenumbers_baseline=round(plain, 3),
+            ratio_vs_plain_phonenumbers=round(seconds / plain, 3),
+            peak_rss_mb=rss,
+            baseline_peak_rss_mb=max(r["peak_rss_mb"] for r in baseline_runs),
+            summary=engine_runs[-1]["summary"],
+            samples=[round(r["seconds"], 2) for r in engine_runs],
+            baseline_samples=[round(r["seconds"], 2) for r in baseline_runs],
+            plain_samples=[round(r["seconds"], 2) for r in plain_runs],
+            repetitions=repeat,
+        ),
+        common.result(
+            f"import_{kind}_peak_rss_{count}_vs_{small}",
+            rss,
+            "MB",
+            baseline_name=f"peak RSS importing {small:,} rows",
+            baseline=small_rss,
+            target_ratio=1.2,
+            small_run_seconds=round(_median(small_runs), 2),
+            repetitions=repeat,
+        ),
+    ]
 
-    setup_db.ready()
-    count = common.rows_from_env(1_000_000)
-    small = max(count // 10, 1000)
-    repeat = int(os.environ.get("BENCH_REPEAT", "3"))
-    print(f"-- generating {count:,} and {small:,} rows (cached in bench/data/)", flush=True)
-    started = time.perf_counter()
-    files = {"csv": generate(count), "small": generate(small)}
-    print(f"   ready in {time.perf_counter() - started:.0f}s", flush=True)
 
-    results = []
-    for index, kind in enumerate(("csv", "xlsx")):
-        path, small_path = files["csv"][index], files["small"][index]
-        print(f"-- import {kind}: {path.name} ({path.stat().st_size / 1e6:.1f} MB)", flush=True)
-        engine_runs, baseline_runs, plain_runs = [], [], []
-        for _ in range(repeat):
-            baseline_runs.append(_child("baseline-import", file=path, rules="spec"))
-            engine_runs.append(_child("import", file=path))
-            plain_runs.append(_child("baseline-import", file=path, rules="plain"))
-        small_runs = [_child("import", file=small_path) for _ in range(repeat)]
-        seconds, baseline = _median(engine_runs), _median(baseline_runs)
-        rss, small_rss = max(r["peak_rss_mb"] for r in engine_runs), max(r["peak_rss_mb"] for r in small_runs)
-        results.append(
-            common.result(
-                f"import_{kind}_{count}",
-                seconds,
-                "s",
-                baseline_name="stream+normalise (SPEC §3, emuchat.phones.parse)+COPY",
-                baseline=baseline,
-                target_ratio=2.0,
-                rows_per_s=round(count / seconds),
-                baseline_rows_per_s=round(count / baseline),
-                plain_phonenumbers_baseline=round(_median(plain_runs), 3),
-                ratio_vs_plain_phonenumbers=round(seconds / _median(plain_runs), 3),
-                peak_rss_mb=rss,
-                baseline_peak_rss_mb=max(r["peak_rss_mb"] for r in baseline_runs),
-                summary=engine_runs[-1]["summary"],
-                samples=[round(r["seconds"], 2) for r in engine_runs],
-                baseline_samples=[round(r["seconds"], 2) for r in baseline_runs],
-                plain_samples=[round(r["seconds"], 2) for r in plain_runs],
-                repetitions=repeat,
-            )
-        )
-        results.append(
-            common.result(
-                f"import_{kind}_peak_rss_{count}_vs_{small}",
-                rss,
-                "MB",
-                baseline_name=f"peak RSS importing {small:,} rows",
-                baseline=small_rss,
-                target_ratio=1.2,
-                small_run_seconds=round(_median(small_runs), 2),
-                repetitions=repeat,
-            )
-        )
-
+def _export_results(common, count: int, small: int, repeat: int) -> list:
     print(f"-- export of {count:,} opt-outs", flush=True)
     engine_runs, baseline_runs = [], []
     for _ in range(repeat):
@@ -436,7 +418,7 @@ def main() -> None:
     small_runs = [_child("export", rows=small) for _ in range(repeat)]
     seconds, baseline = _median(engine_runs), _median(baseline_runs)
     rss, small_rss = max(r["peak_rss_mb"] for r in engine_runs), max(r["peak_rss_mb"] for r in small_runs)
-    results.append(
+    return [
         common.result(
             f"export_{count}",
             seconds,
@@ -452,9 +434,7 @@ def main() -> None:
             samples=[round(r["seconds"], 2) for r in engine_runs],
             baseline_samples=[round(r["seconds"], 2) for r in baseline_runs],
             repetitions=repeat,
-        )
-    )
-    results.append(
+        ),
         common.result(
             f"export_peak_rss_{count}_vs_{small}",
             rss,
@@ -463,9 +443,56 @@ def main() -> None:
             baseline=small_rss,
             target_ratio=1.2,
             repetitions=repeat,
-        )
-    )
-    path = common.write(
+        ),
+    ]
+
+
+def main() -> None:
+    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/emu_bench_io")
+    os.environ.setdefault("MEDIA_ROOT", str(DATA / "media"))
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "emuchat.settings")
+    from bench import common, setup_db
+
+    setup_db.ready()
+    count = common.rows_from_env(1_000_000)
+    small = max(count // 10, 1000)
+    repeat = int(os.environ.get("BENCH_REPEAT", "3"))
+    # BENCH_PARTS=export re-measures one part; the others are kept from the last run of the same size.
+    parts = os.environ.get("BENCH_PARTS", "csv,xlsx,export").split(",")
+    print(f"-- generating {count:,} and {small:,} rows (cached in bench/data/)", flush=True)
+    started = time.perf_counter()
+    files = {"csv": generate(count), "small": generate(small)}
+    print(f"   ready in {time.perf_counter() - started:.0f}s", flush=True)
+
+    results = _earlier_results(count)
+    for part in parts:
+        if part == "export":
+            fresh = _export_results(common, count, small, repeat)
+        else:
+            index = ("csv", "xlsx").index(part)
+            fresh = _import_results(common, part, files["csv"][index], files["small"][index], count, small, repeat)
+        names = {entry["name"] for entry in fresh}
+        results = [entry for entry in results if entry["name"] not in names] + fresh
+        path = _save_results(common, count, results)  # after every part: a crash keeps what was measured
+    for entry in results:
+        ratio, target = entry.get("ratio"), entry["target_ratio"]
+        print(f"{entry['name']:<40} {entry['value']:>10} {entry['unit']}  ratio {ratio} (target {target})")
+    print(f"wrote {path.relative_to(ROOT)}")
+
+
+def _earlier_results(count: int) -> list[dict]:
+    from bench.common import RESULTS
+
+    try:
+        document = json.loads((RESULTS / "import_export.json").read_text())
+    except (OSError, ValueError):
+        return []
+    return document["results"] if document.get("workload", "").startswith(f"{count:,} ") else []
+
+
+def _save_results(common, count: int, results: list[dict]) -> Path:
+    return common.write(
         "import_export",
         f"{count:,} mixed-format numbers (US national writings; GB, FR, DE, AU, IN with +, 00 or bare digits; "
         f"~2% invalid, ~5% repeats), as CSV and as XLSX; export of {count:,} opt-outs with contacts for a tenth",
@@ -479,16 +506,11 @@ def main() -> None:
             "like the import (SPEC §3); plain_phonenumbers_baseline does one phonenumbers parse per row and so "
             "loses ~30% of this data's numbers. XLSX baselines stream with the same reader (imports.reader). "
             "Export = run_export_job (the task body): on PostgreSQL the rows stream from one COPY (formula "
-            "neutralisation in SQL) to a partial file moved into storage when complete. Export baseline: "
+            "neutralisation in SQL; progress written by a second connection) to a partial file moved into storage "
+            "when complete. Export baseline: "
             "COPY (SELECT …) TO STDOUT WITH CSV with the same columns (contacts by hash join), to a local file."
         ),
     )
-    for entry in results:
-        ratio = entry.get("ratio")
-        print(
-            f"{entry['name']:<40} {entry['value']:>10} {entry['unit']}  ratio {ratio} (target {entry['target_ratio']})"
-        )
-    print(f"wrote {path.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

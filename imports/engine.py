@@ -108,7 +108,10 @@ def run(job_id: int, *, on_progress: Progress | None = None, retry: bool = True)
         return None
     except ImportFileError as error:
         staging.clear(job.id)
-        jobs.fail(job, error.message, phase="")
+        try:
+            jobs.fail(job, error.message, phase="")
+        except jobs.JobLost:
+            return None
     except Exception:
         log.exception("Import %s stopped unexpectedly (attempt %s).", job_id, job.attempts)
         _interrupted(job, retry=retry)

@@ -6,7 +6,7 @@ import codecs
 import csv
 import io
 import logging
-import time
+import threading
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import timedelta
@@ -14,7 +14,7 @@ from typing import BinaryIO
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import CharField, Func
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -115,18 +115,55 @@ def _copy_rows(workspace: Workspace, out: BinaryIO, on_progress: Callable[[int],
         workspace=int(workspace.id),
     )
     out.write((",".join(HEADER) + "\n").encode())  # COPY's CSV ends lines with LF
-    rows, reported = 0, time.monotonic()
-    with connection.cursor() as cursor:
+    with _Heartbeat(on_progress) as heartbeat, connection.cursor() as cursor:
         with cursor.copy(sql) as copy:
             for block in copy:
                 data = bytes(block)
                 out.write(data)
-                # Progress only: a line break inside a reason counts twice here.
-                rows += data.count(b"\n")
-                if time.monotonic() - reported > 1:
-                    on_progress(rows)
-                    reported = time.monotonic()
-        return cursor.rowcount
+                heartbeat.rows += data.count(b"\n")  # progress only: a line break in a reason counts twice
+        rows = cursor.rowcount
+    on_progress(rows)
+    return rows
+
+
+class _Heartbeat:
+    """Reports progress once a second from another thread while the COPY holds the connection.
+
+    The report writes the job's progress and heartbeat, which needs a
+    connection of its own (it is the thread's). Inside a caller's transaction
+    (tests) another connection could not see the job, so there is no thread
+    and the progress is reported at the end.
+    """
+
+    EVERY = 1.0  # seconds
+
+    def __init__(self, report: Callable[[int], None]) -> None:
+        self.rows = 0
+        self._report = report
+        self._stop = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = None if connection.in_atomic_block else threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.wait(self.EVERY):
+                self._report(self.rows)
+        except BaseException as error:  # noqa: BLE001 - handed to the exporting thread
+            self._error = error
+        finally:
+            connections.close_all()
+
+    def __enter__(self) -> _Heartbeat:
+        if self._thread is not None:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        if self._error is not None and exc_info[0] is None:
+            raise self._error  # e.g. JobLost: another attempt owns the job now
 
 
 def _python_rows(workspace: Workspace, out: BinaryIO, on_progress: Callable[[int], None]) -> int:

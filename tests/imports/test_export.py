@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from datetime import UTC, datetime, timedelta
 
@@ -298,3 +299,63 @@ def test_the_export_page_shows_progress_while_running(member_client, workspace, 
     assert f'data-poll="{url}"' in page
     assert "50 of 200 rows written (25%)" in fragment
     assert "Download" not in fragment
+
+
+@pytest.mark.parametrize("copy", [True, False], ids=["postgres-copy", "python-keyset"])
+def test_a_long_export_records_its_progress_as_it_goes(workspace, member, monkeypatch, copy):
+    """Progress (the heartbeat) is written as the export goes, never through the connection a COPY holds."""
+    from tests.imports.files import within_seconds
+
+    monkeypatch.setattr(exports, "CHUNK", 2)
+    for index in range(5):
+        optout_services.opt_out(workspace=workspace, phone=f"+141555500{index:02d}", method=Method.MANUAL)
+    job = ExportJob.objects.create(workspace=workspace, requested_by=member)
+    seen = []
+    monkeypatch.setattr(exports, "write_export", functools.partial(exports.write_export, copy=copy))
+    real_advance = jobs.advance
+
+    def spy(job, **changes):
+        if "processed_rows" in changes:
+            seen.append(changes["processed_rows"])
+        real_advance(job, **changes)
+
+    monkeypatch.setattr(jobs, "advance", spy)
+    with within_seconds(30):
+        job = exports.run_export_job(job.id)
+
+    # Python: after each page; COPY inside a test's transaction: at the end (see the next test). Then the finish.
+    assert seen == ([0, 5, 5] if copy else [0, 2, 4, 5, 5])
+    assert (job.status, job.total_rows) == (JobStatus.SUCCEEDED, 5)
+    assert [row[0] for row in _rows(job.file.open("rb").read())[1:]] == [f"+141555500{i:02d}" for i in range(5)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_long_postgres_export_beats_its_heartbeat_from_another_connection(workspace, member, monkeypatch):
+    """While COPY streams, the job's heartbeat is written by a second connection, so it never deadlocks."""
+    import time
+
+    from tests.imports.files import within_seconds
+    from tests.support import services
+
+    services.require_postgres()
+    monkeypatch.setattr(exports._Heartbeat, "EVERY", 0.02)
+    for index in range(5):
+        optout_services.opt_out(workspace=workspace, phone=f"+141555500{index:02d}", method=Method.MANUAL)
+    claimed = jobs.claim(ExportJob, ExportJob.objects.create(workspace=workspace, requested_by=member).id)
+    beats = []
+
+    def report(rows):
+        jobs.advance(claimed, processed_rows=rows)
+        beats.append(rows)
+
+    class SlowDisk(io.BytesIO):
+        def write(self, data):
+            time.sleep(0.03)
+            return super().write(data)
+
+    with within_seconds(30):
+        rows = exports.write_export(workspace=workspace, out=SlowDisk(), on_progress=report, copy=True)
+
+    assert rows == 5
+    assert len(beats) >= 3 and beats[-1] == 5
+    assert ExportJob.objects.get(pk=claimed.pk).processed_rows == 5

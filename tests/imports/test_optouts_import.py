@@ -348,3 +348,25 @@ def test_finished_imports_leave_no_staging_rows_or_uploaded_file(
     assert SeenNumber.objects.count() == InvalidRow.objects.count() == 0
     assert not job.file
     assert ImportJob.objects.filter(status=JobStatus.MAPPING).get().file.path == stored  # untouched draft
+
+
+def test_the_portable_insert_used_off_postgresql_adds_the_same_rows_and_events(workspace, member):
+    """SQLite (local runs) takes the bulk_create path of import_batch; it must write what the SQL path writes."""
+    from optouts.services import _insert_imported_orm
+
+    optout_services.opt_out(workspace=workspace, phone="+14155550124", method=Method.MANUAL)
+    numbers = ["+14155550123", "+14155550124", "+447911123456"]
+
+    added = _insert_imported_orm(workspace, numbers, "old list", member, {"import_id": 7, "reason": "old list"})
+
+    assert added == ["+14155550123", "+447911123456"]
+    imported = OptOut.objects.filter(workspace=workspace, method=Method.IMPORT)
+    assert {(o.phone, o.reason, o.created_by) for o in imported} == {
+        ("+14155550123", "old list", member),
+        ("+447911123456", "old list", member),
+    }
+    events = OptOutEvent.objects.filter(workspace=workspace, method=Method.IMPORT)
+    assert {(e.phone, e.details["import_id"], e.actor) for e in events} == {
+        ("+14155550123", 7, member),
+        ("+447911123456", 7, member),
+    }
