@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from emuchat.admin import ReadOnlyAdmin
+
 from .models import Message, SenderNumber
 
 
@@ -11,16 +13,10 @@ class SenderNumberAdmin(admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ReadOnlyAdmin):
     """Read-only for operators: messages change only through messaging.services."""
 
     list_display = ["created_at", "direction", "from_phone", "to_phone", "status", "failure_reason", "workspace"]
     list_filter = ["status", "direction", "failure_reason", "workspace"]
     search_fields = ["to_phone", "from_phone", "provider_sid"]
     raw_id_fields = ["conversation", "created_by"]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
