@@ -12,11 +12,10 @@ from django.db.models import CharField, Lookup
 
 @CharField.register_lookup
 class Any(Lookup):
+    """Pass a set (or any non-list iterable): Django resolves a list's values one by one first."""
+
     lookup_name = "any"
     prepare_rhs = False
-
-    def get_db_prep_lookup(self, value, connection):
-        return ("%s", [list(value)])
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)

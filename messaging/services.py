@@ -63,10 +63,7 @@ def _initial_status(scheduled_for: datetime | None) -> str:
 
 def _conversations_for(workspace: Workspace, numbers: list[str], sender: SenderNumber) -> dict[str, Conversation]:
     """Existing conversations for these numbers, creating the missing ones in bulk."""
-    found: dict[str, Conversation] = {}
-    for start in range(0, len(numbers), _BATCH * 5):
-        chunk = numbers[start : start + _BATCH * 5]
-        found.update({c.phone: c for c in Conversation.objects.filter(workspace=workspace, phone__in=chunk)})
+    found = _conversations_by_phone(workspace, numbers)
     missing = [n for n in numbers if n not in found]
     if missing:
         Conversation.objects.bulk_create(
@@ -74,10 +71,13 @@ def _conversations_for(workspace: Workspace, numbers: list[str], sender: SenderN
             batch_size=_BATCH,
             ignore_conflicts=True,
         )
-        for start in range(0, len(missing), _BATCH * 5):
-            chunk = missing[start : start + _BATCH * 5]
-            found.update({c.phone: c for c in Conversation.objects.filter(workspace=workspace, phone__in=chunk)})
+        found |= _conversations_by_phone(workspace, missing)
     return found
+
+
+def _conversations_by_phone(workspace: Workspace, numbers: list[str]) -> dict[str, Conversation]:
+    queryset = Conversation.objects.filter(workspace=workspace, phone__any=frozenset(numbers))
+    return {c.phone: c for c in queryset}
 
 
 def _enqueue(message_ids: list[int]) -> None:
@@ -193,24 +193,12 @@ def send_bulk(
             Message(to_phone=raw[:20], body=body, status=Status.FAILED, failure_reason=Reason.INVALID_NUMBER, **common)
             for raw in invalid
         ]
+        # PostgreSQL and SQLite ≥ 3.35 return the new primary keys from a bulk insert.
         messages = Message.objects.bulk_create(pending, batch_size=_BATCH)
-        Conversation.objects.filter(workspace=workspace, phone__in=numbers[: _BATCH * 50]).update(
+        Conversation.objects.filter(workspace=workspace, phone__any=frozenset(numbers)).update(
             last_message_at=timezone.now()
         )
-        if connection.features.can_return_rows_from_bulk_insert:
-            queued = [m.pk for m in messages if m.status == Status.QUEUED]
-        else:
-            queued = list(
-                Message.objects.filter(
-                    workspace=workspace,
-                    status=Status.QUEUED,
-                    to_phone__in=numbers,
-                    # Link bodies differ per number; deliver's compare-and-swap makes over-enqueueing harmless.
-                    **({} if with_links else {"body": body}),
-                    created_at__gte=messages[0].created_at if messages else timezone.now(),
-                ).values_list("pk", flat=True)
-            )
-        _enqueue(queued)
+        _enqueue([m.pk for m in messages if m.status == Status.QUEUED])
     return messages
 
 

@@ -28,6 +28,11 @@ def _record(workspace: Workspace, phone: str, action: str, method: str, actor=No
     )
 
 
+def _already_opted_out(e164: str) -> ValidationError:
+    message = f"{phones.format_international(e164)} is already opted out."
+    return ValidationError({"phone": ValidationError(message, code="already_opted_out")})
+
+
 def _check_method(*, workspace: Workspace, method: str, actor, source_message) -> None:
     if method not in Method.values:
         raise ValidationError(f"“{method}” is not an opt-out method.")
@@ -62,6 +67,9 @@ def opt_out(
     """
     _check_method(workspace=workspace, method=method, actor=actor, source_message=source_message)
     e164 = phones.normalize(phone, workspace.default_region)
+    details = {"reason": reason, **(event_details or {})}
+    if source_message is not None:
+        details |= {"message_id": source_message.id, "message": source_message.body}
     with transaction.atomic():
         lock_numbers(workspace.id, [e164])
         existing = OptOut.objects.filter(workspace=workspace, phone=e164).first()
@@ -80,18 +88,11 @@ def opt_out(
                 # A concurrent writer without the lock (SQLite) won the race.
                 existing = OptOut.objects.get(workspace=workspace, phone=e164)
             else:
-                details = {"reason": reason, **(event_details or {})}
-                if source_message is not None:
-                    details |= {"message_id": source_message.id, "message": source_message.body}
                 _record(workspace, e164, Action.OPTED_OUT, method, actor, **details)
                 return optout
         if reject_existing:
-            message = f"{phones.format_international(e164)} is already opted out."
-            raise ValidationError({"phone": ValidationError(message, code="already_opted_out")})
-        details = {"already_opted_out": True, "reason": reason, "existing_method": existing.method}
-        details |= event_details or {}
-        if source_message is not None:
-            details |= {"message_id": source_message.id, "message": source_message.body}
+            raise _already_opted_out(e164)
+        details |= {"already_opted_out": True, "existing_method": existing.method}
         _record(workspace, e164, Action.OPTED_OUT, method, actor, **details)
         return existing
 
@@ -136,7 +137,7 @@ def edit_opt_out(*, workspace: Workspace, optout: OptOut, phone: str, reason: st
     with transaction.atomic():
         lock_numbers(workspace.id, [old_phone, new_phone])
         if new_phone != old_phone and OptOut.objects.filter(workspace=workspace, phone=new_phone).exists():
-            raise ValidationError({"phone": f"{phones.format_international(new_phone)} is already opted out."})
+            raise _already_opted_out(new_phone)
         optout.phone, optout.reason = new_phone, reason
         optout.save(update_fields=["phone", "reason", "updated_at"])
         changes = {"old_phone": old_phone, "new_phone": new_phone, "old_reason": old_reason, "new_reason": reason}
