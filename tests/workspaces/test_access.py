@@ -66,13 +66,27 @@ def objects(workspace, member):
 
 
 @pytest.mark.parametrize("route", WORKSPACE_ROUTES)
-def test_outsider_gets_404_on_every_workspace_url(route, objects, outsider_client):
+def _sample_url(route: str, objects) -> str:
     pk = {"contacts": objects["contact"].pk, "conversations": objects["conversation"].pk}.get(
         route.split("/")[2], objects["optout"].pk
     )
-    url = _fill(route, {"pk": str(pk), "phone": "+14155550199", "code": "x", "job_id": str(pk), "token_id": str(pk)})
+    return _fill(route, {"pk": str(pk), "phone": "+14155550199", "code": "x", "job_id": str(pk), "token_id": str(pk)})
+
+
+@pytest.mark.parametrize("route", WORKSPACE_ROUTES)
+def test_outsider_gets_404_on_every_workspace_url(route, objects, outsider_client):
+    url = _sample_url(route, objects)
     assert outsider_client.get(url).status_code == 404, url
     assert outsider_client.post(url, {"phone": "+14155550111", "body": "hi"}).status_code == 404, url
+    assert OptOut.objects.filter(workspace__slug="acme").count() == 1
+
+
+@pytest.mark.parametrize("route", WORKSPACE_ROUTES)
+def test_anonymous_visitor_is_sent_to_login_from_every_workspace_url(route, objects, client):
+    url = _sample_url(route, objects)
+    for response in (client.get(url), client.post(url, {"phone": "+14155550111", "body": "hi"})):
+        assert response.status_code == 302, url
+        assert response.url.startswith(reverse("login") + "?next="), url
     assert OptOut.objects.filter(workspace__slug="acme").count() == 1
 
 
