@@ -63,3 +63,28 @@ def test_check_deploy_passes_with_production_environment():
         }
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_rates_read_as_requests_per_period(monkeypatch):
+    monkeypatch.setenv("API_RATE_LIMIT", "1000/1h")
+    assert env.get_rate("API_RATE_LIMIT", "120/m") == (1000, 3600)
+    monkeypatch.delenv("API_RATE_LIMIT")
+    assert env.get_rate("API_RATE_LIMIT", "30/10m") == (30, 600)
+
+
+@pytest.mark.parametrize("raw", ["lots", "30 per minute", "0/m", "30/10w"])
+def test_malformed_rate_names_the_variable(monkeypatch, raw):
+    monkeypatch.setenv("OPT_OUT_LINK_RATE_LIMIT", raw)
+    with pytest.raises(ImproperlyConfigured, match="OPT_OUT_LINK_RATE_LIMIT"):
+        env.get_rate("OPT_OUT_LINK_RATE_LIMIT", "30/10m")
+
+
+def test_every_periodic_task_in_the_beat_schedule_exists():
+    from django.conf import settings
+
+    from emuchat.celery import app
+
+    app.loader.import_default_modules()
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "messaging.tasks.dispatch_due_messages" in scheduled
+    assert scheduled <= set(app.tasks), scheduled - set(app.tasks)
