@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
@@ -32,6 +33,7 @@ from .schema import problems
 # Success keys name their media type too: drf-spectacular picks the main response by the smallest key.
 JSON = "application/json"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
 _IDEMPOTENCY_PARAMETER = OpenApiParameter(
     IDEMPOTENCY_HEADER,
     OpenApiTypes.STR,
@@ -39,7 +41,7 @@ _IDEMPOTENCY_PARAMETER = OpenApiParameter(
     description="Any unique string up to 255 printable ASCII characters. A retry with the same key and body "
     "returns the first response (with `Idempotent-Replayed: true`) and never sends twice; "
     "the same key with a different body is a 422. Keys are kept for 24 hours.",
-    pattern=r"^[\x21-\x7e]{1,255}$",
+    pattern=f"^{_IDEMPOTENCY_KEY.pattern}$",
 )
 _PHONE_PARAMETER = OpenApiParameter(
     "phone",
@@ -51,6 +53,14 @@ _PHONE_PARAMETER = OpenApiParameter(
 
 
 class WorkspaceAPIView(generics.GenericAPIView):
+    """Rows come from the view's ``queryset`` narrowed to the token's workspace.
+
+    The class-level ``queryset`` also tells drf-spectacular the model, so the
+    schema is built without a token (and without a workspace).
+    """
+
+    filter_backends = [DjangoFilterBackend]
+
     @property
     def token(self) -> ApiToken:
         return self.request.auth
@@ -79,11 +89,11 @@ class WorkspaceAPIView(generics.GenericAPIView):
         paginator = self.pagination_class
         return set(filterset.base_filters) | {paginator.cursor_query_param, paginator.page_size_query_param}
 
-    def is_schema_generation(self) -> bool:
-        return getattr(self, "swagger_fake_view", False)
+    def get_queryset(self):
+        return super().get_queryset().filter(workspace=self.workspace)
 
-    def list_response(self, queryset) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(queryset))
+    def list_response(self) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def api_details(self) -> dict:
@@ -99,14 +109,13 @@ def _fingerprint(request: Request) -> str:
 
 
 class MessagesView(WorkspaceAPIView):
+    queryset = Message.objects.all()
     serializer_class = serializers.MessageSerializer
     pagination_class = NewestFirst
-    filter_backends = [DjangoFilterBackend]
     filterset_class = MessageFilter
 
     def get_queryset(self):
-        if self.is_schema_generation():
-            return Message.objects.none()
+        # The Messages page's selector, already scoped to the workspace.
         return messaging_selectors.messages_for(self.workspace)
 
     @extend_schema(
@@ -116,7 +125,7 @@ class MessagesView(WorkspaceAPIView):
         responses={(200, JSON): serializers.MessageSerializer(many=True), **problems()},
     )
     def get(self, request: Request) -> Response:
-        return self.list_response(self.get_queryset())
+        return self.list_response()
 
     @extend_schema(
         operation_id="send_message",
@@ -143,13 +152,13 @@ class MessagesView(WorkspaceAPIView):
         data = incoming.validated_data
         send = dict(to=data["to"], body=data["body"], scheduled_for=data.get("scheduled_for"))
         key = request.headers.get(IDEMPOTENCY_HEADER)
+        if key is not None and not _IDEMPOTENCY_KEY.fullmatch(key):
+            detail = "Use 1 to 255 printable ASCII characters without spaces."
+            raise Problem("validation-error", detail, errors={IDEMPOTENCY_HEADER: [detail]})
         try:
             if key is None:
                 message = messaging_services.send_message(workspace=self.workspace, actor=self.token.created_by, **send)
                 return self._created(serializers.MessageSerializer(message).data, message.pk)
-            if not (1 <= len(key) <= 255 and all("!" <= c <= "~" for c in key)):
-                errors = {IDEMPOTENCY_HEADER: ["Use 1 to 255 printable ASCII characters without spaces."]}
-                raise Problem("validation-error", errors[IDEMPOTENCY_HEADER][0], errors=errors)
             outcome = services.send_message_once(
                 workspace=self.workspace,
                 token=self.token,
@@ -180,6 +189,7 @@ class MessagesView(WorkspaceAPIView):
 
 
 class MessageView(WorkspaceAPIView):
+    queryset = Message.objects.all()
     serializer_class = serializers.MessageSerializer
 
     @extend_schema(
@@ -189,22 +199,17 @@ class MessageView(WorkspaceAPIView):
         responses={(200, JSON): serializers.MessageSerializer, **problems(404)},
     )
     def get(self, request: Request, id: int) -> Response:
-        message = Message.objects.filter(workspace=self.workspace, pk=id).first()
+        message = self.get_queryset().filter(pk=id).first()
         if message is None:
             raise Problem("not-found", f"There is no message {id} in this workspace.")
         return Response(self.get_serializer(message).data)
 
 
 class OptOutsView(WorkspaceAPIView):
+    queryset = OptOut.objects.select_related("created_by")
     serializer_class = serializers.OptOutSerializer
     pagination_class = NewestFirst
-    filter_backends = [DjangoFilterBackend]
     filterset_class = ApiOptOutFilter
-
-    def get_queryset(self):
-        if self.is_schema_generation():
-            return OptOut.objects.none()
-        return OptOut.objects.filter(workspace=self.workspace).select_related("created_by")
 
     @extend_schema(
         operation_id="list_opt_outs",
@@ -218,7 +223,7 @@ class OptOutsView(WorkspaceAPIView):
         responses={(200, JSON): serializers.OptOutSerializer(many=True), **problems()},
     )
     def get(self, request: Request) -> Response:
-        return self.list_response(self.get_queryset())
+        return self.list_response()
 
     @extend_schema(
         operation_id="add_opt_out",
@@ -260,13 +265,14 @@ class OptOutsView(WorkspaceAPIView):
 
 
 class OptOutView(WorkspaceAPIView):
+    queryset = OptOut.objects.select_related("created_by")
     serializer_class = serializers.OptOutSerializer
 
     def _get_optout(self, phone: str) -> OptOut:
         e164, reason = phones.parse(phone, self.workspace.default_region)
         if e164 is None:
             raise Problem("validation-error", reason, errors={"phone": [reason]})
-        optout = OptOut.objects.filter(workspace=self.workspace, phone=e164).select_related("created_by").first()
+        optout = self.get_queryset().filter(phone=e164).first()
         if optout is None:
             raise Problem("not-found", f"{phones.format_international(e164)} is not opted out.")
         return optout
@@ -298,15 +304,10 @@ class OptOutView(WorkspaceAPIView):
 
 
 class OptOutEventsView(WorkspaceAPIView):
+    queryset = OptOutEvent.objects.select_related("actor")
     serializer_class = serializers.OptOutEventSerializer
     pagination_class = OldestFirst
-    filter_backends = [DjangoFilterBackend]
     filterset_class = OptOutEventFilter
-
-    def get_queryset(self):
-        if self.is_schema_generation():
-            return OptOutEvent.objects.none()
-        return OptOutEvent.objects.filter(workspace=self.workspace).select_related("actor")
 
     @extend_schema(
         operation_id="list_opt_out_events",
@@ -317,4 +318,4 @@ class OptOutEventsView(WorkspaceAPIView):
         responses={(200, JSON): serializers.OptOutEventSerializer(many=True), **problems()},
     )
     def get(self, request: Request) -> Response:
-        return self.list_response(self.get_queryset())
+        return self.list_response()
