@@ -6,5 +6,5 @@ app_name = "api_tokens"
 
 urlpatterns = [
     path("", token_views.token_list, name="list"),
-    path("<int:token_id>/revoke/", token_views.token_revoke, name="revoke"),
+    path("<int:pk>/revoke/", token_views.token_revoke, name="revoke"),
 ]

@@ -15,7 +15,6 @@ from workspaces.access import workspace_view
 
 from . import selectors, services
 from .forms import TokenForm
-from .models import ApiToken
 
 
 @workspace_view
@@ -33,17 +32,13 @@ def token_list(request: HttpRequest) -> HttpResponse:
         else:
             # Rendered, not redirected: the secret exists only in this response (never_cache).
             return render(request, "api/token_created.html", {"token": token, "secret": secret})
-    return render(
-        request,
-        "api/tokens.html",
-        {"form": form, "tokens": selectors.tokens_for(request.workspace), "docs_url": reverse("api:docs")},
-    )
+    return render(request, "api/tokens.html", {"form": form, "tokens": selectors.tokens_for(request.workspace)})
 
 
 @workspace_view
 @require_http_methods(["GET", "POST"])
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    token = get_object_or_404(ApiToken, workspace=request.workspace, pk=token_id)
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(request.workspace.api_tokens, pk=pk)
     back = reverse("api_tokens:list", kwargs={"slug": request.workspace.slug})
     if request.method == "POST":
         services.revoke_token(workspace=request.workspace, token=token, actor=request.user)
