@@ -44,6 +44,22 @@ def test_a_text_to_an_opted_out_number_fails_and_never_reaches_the_provider(
     assert Message.objects.get(pk=response.json()["id"]).failure_reason == "opted_out"
 
 
+def test_a_text_queued_before_its_number_opts_out_is_stopped_by_the_worker(
+    api, sms_outbox, django_capture_on_commit_callbacks
+):
+    # The delivery task is held back, as when the worker has not picked the text up yet.
+    with django_capture_on_commit_callbacks() as delivery:
+        queued = api.post("/api/v1/messages", {"to": "+14155550123", "body": "Sale!"}, format="json").json()
+    assert queued["status"] == "queued"
+    assert api.post("/api/v1/opt-outs", {"phone": "415 555 0123"}, format="json").status_code == 201
+    assert delivery
+    for task in delivery:
+        task()
+    now = api.get(f"/api/v1/messages/{queued['id']}").json()
+    assert (now["status"], now["failure_reason"]) == ("failed", "opted_out")
+    assert sms_outbox == []
+
+
 def test_scheduled_text_waits_for_its_time(api, sms_outbox, django_capture_on_commit_callbacks):
     later = (timezone.now() + timedelta(hours=2)).isoformat()
     with django_capture_on_commit_callbacks(execute=True):

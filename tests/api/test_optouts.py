@@ -56,6 +56,16 @@ def test_updated_since_returns_only_recent_changes(api, workspace, listed):
     assert [o["phone"] for o in body["results"]] == ["+442079460002"]
 
 
+def test_updated_since_includes_an_entry_edited_on_the_page(api, workspace, member, listed):
+    OptOut.objects.filter(workspace=workspace).update(updated_at=timezone.now() - timedelta(days=2))
+    since = (timezone.now() - timedelta(days=1)).isoformat()
+    optout_services.edit_opt_out(
+        workspace=workspace, optout=listed[0], phone=listed[0].phone, reason="Asked by phone", actor=member
+    )
+    body = api.get("/api/v1/opt-outs", {"updated_since": since}).json()
+    assert [(o["phone"], o["reason"]) for o in body["results"]] == [("+14155550101", "Asked by phone")]
+
+
 def test_list_pages_with_a_cursor(api, listed):
     first = api.get("/api/v1/opt-outs", {"limit": 2}).json()
     second = api.get(first["next"]).json()
@@ -168,6 +178,14 @@ def test_another_workspaces_opt_outs_are_invisible(api, other_api, other_workspa
     assert "+447911123456" not in str(api.get("/api/v1/opt-out-events").json())
 
 
+def test_another_workspaces_list_neither_conflicts_nor_blocks(api, other_workspace):
+    optout_services.opt_out(workspace=other_workspace, phone="+14155550142", method=Method.MANUAL)
+    assert api.post("/api/v1/opt-outs", {"phone": "+14155550142"}, format="json").status_code == 201
+    optout_services.opt_out(workspace=other_workspace, phone="+14155550143", method=Method.MANUAL)
+    sent = api.post("/api/v1/messages", {"to": "+14155550143", "body": "Hi"}, format="json").json()
+    assert (sent["status"], sent["failure_reason"]) == ("queued", None)
+
+
 def test_events_include_removals_oldest_first(api, workspace, member, listed):
     optout_services.remove_opt_out(workspace=workspace, optout=listed[0], actor=member)
     optout_services.opt_in(workspace=workspace, phone="+14155550102", method=Method.REPLY)
@@ -189,6 +207,14 @@ def test_events_since_returns_only_later_changes(api, workspace, listed):
     optout_services.remove_opt_out(workspace=workspace, optout=listed[1])
     events = api.get("/api/v1/opt-out-events", {"since": cutoff.isoformat()}).json()["results"]
     assert [(e["phone"], e["action"]) for e in events] == [("+14155550102", "removed")]
+
+
+def test_events_filter_by_action_and_method(api, workspace, member, listed):
+    optout_services.remove_opt_out(workspace=workspace, optout=listed[0], actor=member)
+    removed = api.get("/api/v1/opt-out-events", {"action": "removed"}).json()["results"]
+    assert [(e["phone"], e["action"]) for e in removed] == [("+14155550101", "removed")]
+    imported = api.get("/api/v1/opt-out-events", {"method": "import"}).json()["results"]
+    assert [(e["phone"], e["action"]) for e in imported] == [("+14155550102", "opted_out")]
 
 
 def test_events_since_must_be_a_time(api):
