@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from .keywords import PACKS
-from .models import DEFAULT_CONFIRMATION
+from .models import DEFAULT_CONFIRMATION, MAX_CONFIRMATION_LENGTH
 
 
 def _words(value: str) -> list[str]:
@@ -36,7 +36,7 @@ class ComplianceSettingsForm(forms.Form):
     confirmation_template = forms.CharField(
         label="Confirmation text",
         required=False,
-        max_length=320,
+        max_length=MAX_CONFIRMATION_LENGTH,
         initial=DEFAULT_CONFIRMATION,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="{workspace} becomes your workspace's name.",

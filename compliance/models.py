@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 
 DEFAULT_CONFIRMATION = "You have been unsubscribed from {workspace}. Reply SUBSCRIBE to receive messages again."
+MAX_CONFIRMATION_LENGTH = 320
 
 
 class OptOutLink(models.Model):

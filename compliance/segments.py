@@ -29,10 +29,6 @@ class SegmentCount:
     units: int  # septets for GSM-7, UTF-16 code units for UCS-2
     segments: int
 
-    @property
-    def single_limit(self) -> int:
-        return LIMITS[self.encoding][0]
-
     def __str__(self) -> str:
         plural = "" if self.segments == 1 else "s"
         return f"{self.units} characters · {self.segments} SMS segment{plural} ({self.encoding})"

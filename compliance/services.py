@@ -19,28 +19,37 @@ from workspaces.models import Workspace
 
 from . import keywords
 from .likely import likely_opt_out
-from .models import DEFAULT_CONFIRMATION, ComplianceSettings, ConfirmationReply, LikelyOptOut, OptOutLink
+from .models import (
+    DEFAULT_CONFIRMATION,
+    MAX_CONFIRMATION_LENGTH,
+    ComplianceSettings,
+    ConfirmationReply,
+    LikelyOptOut,
+    OptOutLink,
+)
 
 log = logging.getLogger(__name__)
 
 # The FCC lets a sender confirm an opt-out with one text within five minutes.
 CONFIRMATION_WINDOW = timedelta(minutes=5)
-MAX_CONFIRMATION_LENGTH = 320
 LINK_REASON = "Opted out via link"
 
 
 # --- opt-out links ----------------------------------------------------------------
 
 
-def opt_out_by_link(*, link: OptOutLink) -> tuple[OptOut, bool]:
-    """Opt the link's number out with method Link. Returns the entry and whether it was already there."""
-    with transaction.atomic():
-        if optout_services.is_opted_out(workspace=link.workspace, phone=link.phone):
-            return OptOut.objects.get(workspace=link.workspace, phone=link.phone), True
-        optout = optout_services.opt_out(
-            workspace=link.workspace, phone=link.phone, method=Method.LINK, reason=LINK_REASON
+def opt_out_by_link(*, link: OptOutLink) -> bool:
+    """Opt the link's number out with method Link. True if it was already on the list: then nothing is written."""
+    try:
+        optout_services.opt_out(
+            workspace=link.workspace, phone=link.phone, method=Method.LINK, reason=LINK_REASON, reject_existing=True
         )
-    return optout, False
+    except ValidationError as error:
+        # Checked under the number's lock, so two presses at once still give one entry and one event.
+        if any(e.code == "already_opted_out" for e in getattr(error, "error_dict", {}).get("phone", [])):
+            return True
+        raise
+    return False
 
 
 # --- keyword settings and confirmation ------------------------------------------
@@ -60,10 +69,11 @@ def _clean_words(raw: Iterable[str], field: str) -> list[str]:
 
 def _check_conflicts(*, packs: list[str], custom_opt_out: list[str], custom_opt_in: list[str]) -> None:
     pack_words = keywords.keywords_from(packs=packs, custom_opt_out=(), custom_opt_in=())
-    opt_in_words = keywords.default_words("opt_in") + pack_words.opt_in
-    opt_out_words = keywords.default_words("opt_out") + pack_words.opt_out
+    default_opt_out, default_opt_in = keywords.default_words("opt_out"), keywords.default_words("opt_in")
+    opt_in_words = default_opt_in + pack_words.opt_in
+    opt_out_words = default_opt_out + pack_words.opt_out
     for word in custom_opt_out:
-        if word in keywords.default_words("opt_out"):
+        if word in default_opt_out:
             raise ValidationError({"custom_opt_out": f"{word} is a default opt-out keyword: it is always on."})
         clash = keywords.conflict(word, opt_in_words + tuple(custom_opt_in))
         if clash:
@@ -71,7 +81,7 @@ def _check_conflicts(*, packs: list[str], custom_opt_out: list[str], custom_opt_
                 {"custom_opt_out": f"“{word}” can't be an opt-out keyword: {clash} is an opt-in word."}
             )
     for word in custom_opt_in:
-        if word in keywords.default_words("opt_in"):
+        if word in default_opt_in:
             raise ValidationError({"custom_opt_in": f"{word} is a default opt-in keyword: it is always on."})
         clash = keywords.conflict(word, opt_out_words)
         if clash:

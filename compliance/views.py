@@ -53,7 +53,7 @@ def optout_link(request: HttpRequest, code: str) -> HttpResponse:
         return _link_response(request, "compliance/link_missing.html", {}, status=404)
     context = {"workspace": link.workspace, "masked": phones.mask(link.phone)}
     if request.method == "POST":
-        _, already = services.opt_out_by_link(link=link)
+        already = services.opt_out_by_link(link=link)
         return _link_response(request, "compliance/link_done.html", context | {"already": already})
     already = optout_services.is_opted_out(workspace=link.workspace, phone=link.phone)
     return _link_response(request, "compliance/link.html", context | {"already": already})
@@ -123,13 +123,12 @@ def review_list(request: HttpRequest) -> HttpResponse:
             "query_without_page": query_without_page(request.GET),
             "decided": selectors.recent_decisions(workspace),
             "rules": RULES,
-            "rules_by_name": RULES_BY_NAME,
         },
     )
 
 
 def _decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
-    flag = get_object_or_404(LikelyOptOut.objects.select_related("message"), workspace=request.workspace, pk=pk)
+    flag = get_object_or_404(request.workspace.likely_optouts.select_related("message"), pk=pk)
     number = phones.format_international(flag.phone)
     try:
         services.decide(workspace=request.workspace, flag=flag, decision=decision, actor=request.user)

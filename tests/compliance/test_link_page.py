@@ -61,6 +61,7 @@ def test_an_already_opted_out_number_is_told_so(client, workspace, member, code)
     after_post = client.post(f"/o/{code}").content.decode()
     assert "already unsubscribed" in after_post
     assert OptOut.objects.get().method == "manual"  # The first entry is kept as it was.
+    assert OptOutEvent.objects.count() == 1  # Only the manual opt-out's: the link page wrote nothing.
 
 
 def test_a_link_only_ever_opts_out_its_own_number_in_its_own_workspace(client, workspace, other_workspace):
