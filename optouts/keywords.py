@@ -61,11 +61,12 @@ def match_keyword(
     for word, result in DEFAULT_KEYWORDS:
         if starts_with_word(trimmed, word):
             return result
+    if not (extra_opt_out or extra_opt_in):
+        return None
+    folded = fold(trimmed)
     extras: tuple[tuple[Iterable[str], KeywordResult], ...] = ((extra_opt_out, "opt_out"), (extra_opt_in, "opt_in"))
-    folded = None
     for words, result in extras:
-        for word in sorted(words, key=len, reverse=True):
-            folded = fold(trimmed) if folded is None else folded
-            if starts_with_keyword(folded, word):
-                return result
+        # Within one kind the order does not matter: any match gives the same result.
+        if any(starts_with_keyword(folded, word) for word in words):
+            return result
     return None
