@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from compliance.segments import segments_for_body
 from contacts.models import Contact
 from conversations.models import Conversation
 from optouts.models import OptOut
@@ -53,6 +54,20 @@ def test_a_recipient_opts_out_through_the_link_and_the_member_sees_it(
     expect(row).to_contain_text("Link")
     expect(row).to_contain_text("Opted out via link")
     screenshot("compliance-optouts-with-link")
+
+
+def test_the_live_count_on_bulk_send_agrees_with_the_servers_count(page, logged_in, app_url, member, workspace):
+    Contact.objects.create(workspace=workspace, name="Dana Reyes", phone=NUMBER)
+    logged_in(member).goto(f"{app_url}/w/acme/messages/bulk/")
+    message = page.get_by_role("textbox", name="Message")
+    count = page.locator("[data-segment-count]")
+    for text in ("Price: 5€", "x" * 152 + "€" + "x" * 10, "Café 😀 {opt_out_link}", "ê" * 134, "ê" * 135, "Привет"):
+        message.fill(text)
+        expect(count).to_have_text(str(segments_for_body(text)))
+    message.fill("Bread at 8!")
+    page.get_by_role("button", name="Insert opt-out link").click()
+    expect(message).to_have_value("Bread at 8! {opt_out_link}")
+    expect(count).to_have_text(str(segments_for_body("Bread at 8! {opt_out_link}")))
 
 
 def test_a_member_enables_the_us_pack_and_a_later_quit_reply_opts_out(

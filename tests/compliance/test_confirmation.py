@@ -70,15 +70,19 @@ def test_the_confirmation_uses_the_workspaces_own_words(
     assert _texts_to(NUMBER, sms_outbox) == ["Acme Bakery: no more texts. Text SUBSCRIBE to rejoin."]
 
 
+def _stop_then_worker_after(client, delay: timedelta, capture_on_commit_callbacks) -> None:
+    """A STOP arrives now; the worker picks the confirmation's task up ``delay`` later."""
+    with capture_on_commit_callbacks(execute=False) as callbacks:
+        inbound(client, body="STOP")
+    with mock.patch("django.utils.timezone.now", return_value=timezone.now() + delay):
+        for callback in callbacks:
+            callback()
+
+
 def test_a_confirmation_that_would_go_out_after_five_minutes_is_never_sent(
     client, workspace, confirmation_on, sms_outbox, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        inbound(client, body="STOP")
-    late = timezone.now() + timedelta(minutes=5, seconds=1)
-    with mock.patch("django.utils.timezone.now", return_value=late):
-        for callback in callbacks:
-            callback()  # the worker picks the task up too late
+    _stop_then_worker_after(client, timedelta(minutes=5, seconds=1), django_capture_on_commit_callbacks)
     assert sms_outbox == []
     confirmation = Message.objects.get(direction="outbound")
     assert (confirmation.status, confirmation.failure_reason) == ("failed", "opted_out")
@@ -88,13 +92,21 @@ def test_a_confirmation_that_would_go_out_after_five_minutes_is_never_sent(
 def test_a_confirmation_just_inside_five_minutes_is_sent(
     client, workspace, confirmation_on, sms_outbox, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        inbound(client, body="STOP")
-    nearly = timezone.now() + timedelta(minutes=4, seconds=50)
-    with mock.patch("django.utils.timezone.now", return_value=nearly):
-        for callback in callbacks:
-            callback()
+    _stop_then_worker_after(client, timedelta(minutes=4, seconds=50), django_capture_on_commit_callbacks)
     assert len(_texts_to(NUMBER, sms_outbox)) == 1
+
+
+def test_an_opt_out_by_a_pack_or_custom_word_gets_the_confirmation_too(
+    client, workspace, confirmation_on, sms_outbox, django_capture_on_commit_callbacks
+):
+    confirmation_on.packs, confirmation_on.custom_opt_out = ["us_carrier"], ["NO MORE"]
+    confirmation_on.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        inbound(client, body="Quit", sid="SM1")
+        inbound(client, body="no more please", from_="+14155550124", sid="SM2")
+    expected = [DEFAULT_CONFIRMATION.replace("{workspace}", "Acme Bakery")]
+    assert _texts_to(NUMBER, sms_outbox) == expected
+    assert _texts_to("+14155550124", sms_outbox) == expected
 
 
 def test_the_guard_still_blocks_every_other_text_to_the_number(
