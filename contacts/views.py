@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -10,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from emuchat import phones
 from emuchat.forms import apply_validation_error
 from emuchat.pagination import paginate, query_without_page
+from optouts import selectors as optout_selectors
 from workspaces.access import workspace_view
 
 from . import selectors, services
@@ -24,7 +27,7 @@ def _get_contact(request: HttpRequest, pk: int) -> Contact:
 @workspace_view
 def contact_list(request: HttpRequest) -> HttpResponse:
     page = paginate(selectors.contacts_for(request.workspace, request.GET.get("q", "")), request.GET)
-    optouts = selectors.optouts_by_phone(request.workspace, [c.phone for c in page.object_list])
+    optouts = optout_selectors.optouts_by_phone(request.workspace, [c.phone for c in page.object_list])
     rows = [{"contact": c, "optout": optouts.get(c.phone)} for c in page.object_list]
     return render(
         request,
@@ -36,7 +39,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 @workspace_view
 def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     contact = _get_contact(request, pk)
-    optout = selectors.optouts_by_phone(request.workspace, [contact.phone]).get(contact.phone)
+    optout = optout_selectors.optouts_by_phone(request.workspace, [contact.phone]).get(contact.phone)
     conversation = request.workspace.conversations.filter(phone=contact.phone).first() if contact.phone else None
     return render(request, "contacts/detail.html", {"contact": contact, "optout": optout, "conversation": conversation})
 
@@ -81,33 +84,24 @@ def _back(request: HttpRequest) -> HttpResponse:
     return redirect("contacts:list", slug=request.workspace.slug)
 
 
-@workspace_view
-@require_POST
-def contact_opt_out(request: HttpRequest, pk: int) -> HttpResponse:
+def _change_opt_out(request: HttpRequest, pk: int, service: Callable[..., object], outcome: str) -> HttpResponse:
     contact = _get_contact(request, pk)
     try:
-        services.opt_out_contact(workspace=request.workspace, contact=contact, actor=request.user)
+        service(workspace=request.workspace, contact=contact, actor=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(
-            request,
-            f"{contact} ({phones.format_international(contact.phone)}) is opted out. "
-            "No texts will be sent to this number.",
-        )
+        messages.success(request, f"{contact} ({phones.format_international(contact.phone)}) {outcome}")
     return _back(request)
+
+
+@workspace_view
+@require_POST
+def contact_opt_out(request: HttpRequest, pk: int) -> HttpResponse:
+    return _change_opt_out(request, pk, services.opt_out_contact, "is opted out. No texts will be sent to this number.")
 
 
 @workspace_view
 @require_POST
 def contact_opt_in(request: HttpRequest, pk: int) -> HttpResponse:
-    contact = _get_contact(request, pk)
-    try:
-        services.opt_in_contact(workspace=request.workspace, contact=contact, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request, f"{contact} ({phones.format_international(contact.phone)}) is opted in and can be texted again."
-        )
-    return _back(request)
+    return _change_opt_out(request, pk, services.opt_in_contact, "is opted in and can be texted again.")

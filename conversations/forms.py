@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
+
+from emuchat.forms import send_later_field
 
 
 class ComposerForm(forms.Form):
@@ -18,10 +19,4 @@ class NewMessageForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "text", "list": "contact-numbers", "autocomplete": "off"}),
     )
     body = forms.CharField(label="Message", max_length=1600, widget=forms.Textarea(attrs={"rows": 4}))
-    scheduled_for = forms.DateTimeField(
-        label="Send later (optional)",
-        required=False,
-        help_text=f"Leave empty to send now. Times are in {settings.TIME_ZONE}.",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-    )
+    scheduled_for = send_later_field()

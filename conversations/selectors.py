@@ -5,7 +5,6 @@ from django.db.models import OuterRef, Q, Subquery
 from contacts.models import Contact
 from emuchat import phones
 from messaging.models import Message
-from optouts.models import OptOut
 from workspaces.models import Workspace
 
 from .models import Conversation
@@ -31,10 +30,6 @@ def conversations_for(workspace: Workspace, q: str = ""):
     return queryset.order_by("-last_message_at", "-id")
 
 
-def opted_out_numbers(workspace: Workspace, numbers: list[str]) -> set[str]:
-    return set(OptOut.objects.filter(workspace=workspace, phone__in=numbers).values_list("phone", flat=True))
-
-
 THREAD_LIMIT = 200
 
 
@@ -43,14 +38,6 @@ def thread_for(conversation: Conversation, *, limit: int | None = None) -> tuple
     limit = limit or THREAD_LIMIT
     newest = list(conversation.messages.order_by("-created_at", "-id")[: limit + 1])
     return list(reversed(newest[:limit])), len(newest) > limit
-
-
-def optout_for(workspace: Workspace, phone: str) -> OptOut | None:
-    return OptOut.objects.filter(workspace=workspace, phone=phone).select_related("created_by").first()
-
-
-def contacts_with(workspace: Workspace, phone: str) -> list[Contact]:
-    return list(Contact.objects.filter(workspace=workspace, phone=phone).order_by("name", "id"))
 
 
 def contact_choices(workspace: Workspace, *, limit: int = 500) -> list[Contact]:

@@ -13,6 +13,8 @@ from emuchat import phones
 from emuchat.forms import apply_validation_error
 from emuchat.pagination import paginate, query_without_page
 from messaging import services as messaging_services
+from optouts import selectors as optout_selectors
+from optouts import services as optout_services
 from workspaces.access import workspace_view
 
 from . import selectors, services
@@ -27,7 +29,8 @@ def _get_conversation(request: HttpRequest, pk: int) -> Conversation:
 @workspace_view
 def conversation_list(request: HttpRequest) -> HttpResponse:
     page = paginate(selectors.conversations_for(request.workspace, request.GET.get("q", "")), request.GET)
-    blocked = selectors.opted_out_numbers(request.workspace, [c.phone for c in page.object_list])
+    numbers = [c.phone for c in page.object_list]
+    blocked = optout_services.opted_out_among(workspace=request.workspace, phones=numbers)
     return render(
         request,
         "conversations/list.html",
@@ -36,6 +39,7 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
 
 
 def _render_thread(request: HttpRequest, conversation: Conversation, form: ComposerForm) -> HttpResponse:
+    workspace, phone = request.workspace, conversation.phone
     thread, truncated = selectors.thread_for(conversation)
     return render(
         request,
@@ -44,8 +48,8 @@ def _render_thread(request: HttpRequest, conversation: Conversation, form: Compo
             "conversation": conversation,
             "thread": thread,
             "truncated": truncated,
-            "optout": selectors.optout_for(request.workspace, conversation.phone),
-            "contacts": selectors.contacts_with(request.workspace, conversation.phone),
+            "optout": optout_selectors.optouts_by_phone(workspace, [phone]).get(phone),
+            "contacts": optout_selectors.contacts_by_phone(workspace, [phone]).get(phone, []),
             "form": form,
         },
     )

@@ -29,12 +29,6 @@ class Page:
     def previous_page_number(self) -> int:
         return self.number - 1
 
-    @property
-    def paginator(self) -> Page:
-        return self  # Templates ask page_obj.paginator.num_pages; we don't know it.
-
-    num_pages = None
-
     def __iter__(self):
         return iter(self.object_list)
 

@@ -23,7 +23,8 @@ FAILURE_HELP = [
 
 
 def messages_for(workspace: Workspace, status: str = ""):
-    queryset = Message.objects.filter(workspace=workspace).select_related("conversation", "created_by")
+    # The page and the API show only the message's own columns: no joins.
+    queryset = Message.objects.filter(workspace=workspace)
     if status in Message.Status.values:
         queryset = queryset.filter(status=status)
     return queryset.order_by("-created_at", "-id")

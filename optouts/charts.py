@@ -9,9 +9,14 @@ are available as a table, so the chart reads without colour.
 
 from __future__ import annotations
 
+from django.core.cache import cache
+from django.utils import timezone
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from workspaces.models import Workspace
+
+from . import selectors
 from .models import Method
 
 WIDTH, HEIGHT, PAD_LEFT, PAD_TOP, PAD_BOTTOM = 720, 170, 34, 8, 22
@@ -132,12 +137,7 @@ def daily_chart(days: list[dict]) -> dict:
     }
 
 
-def chart_for(workspace, *, version: str) -> dict:
+def chart_for(workspace: Workspace, *, version: str) -> dict:
     """The chart of the last 30 days, built once per change to the list (see selectors.list_version)."""
-    from django.core.cache import cache
-    from django.utils import timezone
-
-    from . import selectors
-
     key = f"optouts:chart:{workspace.pk}:{timezone.localdate()}:{version}"
-    return cache.get_or_set(key, lambda: daily_chart(selectors.daily_optouts(workspace, version=version)), 600)
+    return cache.get_or_set(key, lambda: daily_chart(selectors.daily_optouts(workspace)), 600)

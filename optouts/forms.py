@@ -2,8 +2,6 @@ from __future__ import annotations
 
 from django import forms
 
-from .models import Method
-
 
 class OptOutForm(forms.Form):
     phone = forms.CharField(
@@ -15,8 +13,3 @@ class OptOutForm(forms.Form):
     reason = forms.CharField(
         label="Reason (optional)", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3})
     )
-
-
-class OptOutFilterForm(forms.Form):
-    q = forms.CharField(required=False, label="Search by number")
-    method = forms.ChoiceField(required=False, choices=[("", "All methods"), *Method.choices])

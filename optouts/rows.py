@@ -10,7 +10,6 @@ tenth of the time. The markup below is the whole row; list.html holds the rest.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.urls import reverse
@@ -57,12 +56,6 @@ VIEW_REPLY = (
 DASH = '<span class="muted">—</span>'
 
 
-@dataclass(frozen=True)
-class Row:
-    optout: OptOut
-    html: SafeString
-
-
 def ago(moment: datetime, now: datetime) -> str:
     """“3 days ago”: the one largest unit, as a member scanning a list wants it."""
     seconds = int((now - moment).total_seconds())
@@ -79,7 +72,7 @@ def _url_maker(name: str, slug: str, key: str) -> Callable[[object], str]:
     return lambda value: pattern.replace(_MARK, str(value), 1)
 
 
-def build(workspace: Workspace, optouts: list[OptOut]) -> list[Row]:
+def build(workspace: Workspace, optouts: list[OptOut]) -> list[SafeString]:
     """Each opt-out's table row, with the contacts sharing its number found in one query."""
     contacts = selectors.contacts_by_phone(workspace, [o.phone for o in optouts])
     history = _url_maker("optouts:history", workspace.slug, "phone")
@@ -97,7 +90,7 @@ def build(workspace: Workspace, optouts: list[OptOut]) -> list[Row]:
             contact_cell = SafeString(NO_CONTACT)
         user = None if o.method in (Method.REPLY, Method.LINK) else o.created_by
         local = timezone.localtime(o.created_at)
-        html = format_html(
+        row = format_html(
             ROW,
             phone=o.phone,
             number=phones.format_international(o.phone),
@@ -113,5 +106,5 @@ def build(workspace: Workspace, optouts: list[OptOut]) -> list[Row]:
             edit_item=format_html(VIEW_REPLY if o.method == Method.REPLY else EDIT, edit(o.pk)),
             remove_url=remove(o.pk),
         )
-        rows.append(Row(optout=o, html=html))
+        rows.append(row)
     return rows

@@ -8,7 +8,8 @@ two aggregates above the table are not recounted on every request:
   any change is seen on the next request; a big list may serve totals up to
   ``BIG_LIST_STALE_SECONDS`` old rather than recount a million rows per view;
 - the daily chart counts past days once per day (history is append-only, so a
-  finished day never changes) and only today's bar follows the version.
+  finished day never changes); the rendered chart is cached under the version
+  (charts.chart_for), so only today's bar is recounted after a change.
 """
 
 from __future__ import annotations
@@ -33,12 +34,21 @@ _VERSIONED_TTL = 600  # a safety net: the version already changes on every write
 
 
 def optouts_for(workspace: Workspace, params=None):
-    """The filtered list, newest first, and its FilterSet (for the form)."""
+    """The list filtered by ``q`` and ``method`` (OptOutFilter), newest first."""
     from .filters import OptOutFilter
 
     queryset = OptOut.objects.filter(workspace=workspace).select_related("created_by")
     filterset = OptOutFilter(params or None, queryset=queryset, workspace=workspace)
-    return filterset.qs.order_by("-created_at", "-id"), filterset
+    return filterset.qs.order_by("-created_at", "-id")
+
+
+def optouts_by_phone(workspace: Workspace, numbers: list[str]) -> dict[str, OptOut]:
+    """The entry of each number that is on the list, in one query."""
+    numbers = [n for n in numbers if n]
+    if not numbers:
+        return {}
+    entries = OptOut.objects.filter(workspace=workspace, phone__in=numbers).select_related("created_by")
+    return {o.phone: o for o in entries}
 
 
 def contacts_by_phone(workspace: Workspace, numbers: list[str]) -> dict[str, list[Contact]]:
@@ -108,24 +118,19 @@ def _count_days(workspace: Workspace, start: date, end: date) -> dict[date, dict
     return counts
 
 
-def daily_optouts(workspace: Workspace, *, days: int = 30, version: str | None = None) -> list[dict]:
+def daily_optouts(workspace: Workspace, *, days: int = 30) -> list[dict]:
     """Opt-outs added per day and method over the last ``days`` days, oldest first.
 
     Counted from the history, so a wave of STOPs stays visible even after
-    some of those numbers opted back in.
+    some of those numbers opted back in. Past days are counted once a day;
+    today is counted on every call.
     """
     today = timezone.localdate()
     start = today - timedelta(days=days - 1)
     past = cache.get_or_set(
         f"optouts:daily:{workspace.pk}:{start}:{today}", lambda: _count_days(workspace, start, today), 86400
     )
-    version = version if version is not None else list_version(workspace)
-    today_counts = cache.get_or_set(
-        f"optouts:today:{workspace.pk}:{today}:{version}",
-        lambda: _count_days(workspace, today, today + timedelta(days=1)),
-        _VERSIONED_TTL,
-    )
-    counts = past | today_counts
+    counts = past | _count_days(workspace, today, today + timedelta(days=1))
     empty = dict.fromkeys(Method.values, 0)
     return [{"day": day, "counts": counts.get(day, empty)} for day in (start + timedelta(days=i) for i in range(days))]
 

@@ -25,8 +25,7 @@ def _get_optout(request: HttpRequest, pk: int) -> OptOut:
 @workspace_view
 def optout_list(request: HttpRequest) -> HttpResponse:
     workspace = request.workspace
-    queryset, filterset = selectors.optouts_for(workspace, request.GET)
-    page = paginate(queryset, request.GET, deferred_join=True)
+    page = paginate(selectors.optouts_for(workspace, request.GET), request.GET, deferred_join=True)
     version = selectors.list_version(workspace)
     totals = selectors.totals_by_method(workspace, version=version)
     return render(
@@ -35,7 +34,6 @@ def optout_list(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows.build(workspace, page.object_list),
             "page_obj": page,
-            "filter": filterset,
             "query_without_page": query_without_page(request.GET),
             "is_filtered": bool(request.GET.get("q") or request.GET.get("method")),
             "totals": [(Method(value).label, value, n) for value, n in totals.items()],
@@ -125,7 +123,7 @@ def optout_history(request: HttpRequest, phone: str) -> HttpResponse:
     except ValidationError:
         e164 = phone
     events = list(selectors.history_for(request.workspace, e164))
-    current = OptOut.objects.filter(workspace=request.workspace, phone=e164).first()
+    current = selectors.optouts_by_phone(request.workspace, [e164]).get(e164)
     contacts = selectors.contacts_by_phone(request.workspace, [e164]).get(e164, [])
     return render(
         request,
