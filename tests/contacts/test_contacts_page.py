@@ -6,6 +6,8 @@ import re
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from contacts import services
@@ -161,3 +163,20 @@ def test_ticked_contacts_open_bulk_send_with_them_selected(member_client, worksp
 def test_outsider_cannot_opt_out_our_contacts(outsider_client, dana):
     assert outsider_client.post(url("opt_out", pk=dana.pk)).status_code == 404
     assert not OptOut.objects.exists()
+
+
+def test_list_query_count_does_not_grow_with_rows_shown(member_client, workspace, member):
+    def fill(count: int) -> int:
+        Contact.objects.all().delete()
+        OptOut.objects.all().delete()
+        for n in range(count):
+            phone = f"+1415555{n:04d}" if n % 4 else ""
+            Contact.objects.create(workspace=workspace, name=f"Person {n}", phone=phone)
+            if phone and n % 3 == 1:
+                optout_services.opt_out(workspace=workspace, phone=phone, method=Method.MANUAL, actor=member)
+        with CaptureQueriesContext(connection) as captured:
+            page = member_client.get(url("list")).content.decode()
+        assert page.count("<tr data-contact=") == count
+        return len(captured.captured_queries)
+
+    assert fill(4) == fill(40)

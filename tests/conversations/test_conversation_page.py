@@ -6,6 +6,8 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -205,3 +207,23 @@ def test_outsider_cannot_opt_out_our_conversation(outsider_client, workspace, co
     assert outsider_client.post(url("opt_out", pk=conversation.pk)).status_code == 404
     assert outsider_client.get(url("detail", pk=conversation.pk)).status_code == 404
     assert not OptOut.objects.exists()
+
+
+def test_list_query_count_does_not_grow_with_rows_shown(member_client, workspace, member):
+    def fill(count: int) -> int:
+        Conversation.objects.all().delete()
+        OptOut.objects.all().delete()
+        for n in range(count):
+            phone = f"+1415555{n:04d}"
+            if n % 2:
+                Contact.objects.create(workspace=workspace, name=f"Person {n}", phone=phone)
+            send(workspace, to=phone, body=f"Hello {n}")
+            if n % 3 == 1:
+                optout_services.opt_out(workspace=workspace, phone=phone, method=Method.MANUAL, actor=member)
+        with CaptureQueriesContext(connection) as captured:
+            page = member_client.get(url("list")).content.decode()
+        assert page.count("<tr data-conversation=") == count
+        assert page.count("Opted out") == len(range(1, count, 3))
+        return len(captured.captured_queries)
+
+    assert fill(4) == fill(40)

@@ -6,6 +6,8 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -136,3 +138,18 @@ def test_outsider_sees_no_messages(outsider_client, workspace):
     services.send_message(workspace=workspace, to="+14155550123", body="private")
     assert outsider_client.get(url("list")).status_code == 404
     assert outsider_client.post(url("bulk_send"), {"body": "x"}).status_code == 404
+
+
+def test_list_query_count_does_not_grow_with_rows_shown(member_client, workspace, member):
+    def fill(count: int) -> int:
+        Message.objects.all().delete()
+        for n in range(count):
+            message = services.send_message(workspace=workspace, to=f"+1415555{n:04d}", body=f"Hi {n}", actor=member)
+            if n % 3 == 1:
+                Message.objects.filter(pk=message.pk).update(status="failed", failure_reason="opted_out")
+        with CaptureQueriesContext(connection) as captured:
+            page = member_client.get(url("list")).content.decode()
+        assert page.count("<tr data-message=") == count
+        return len(captured.captured_queries)
+
+    assert fill(4) == fill(40)

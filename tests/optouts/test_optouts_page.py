@@ -344,6 +344,16 @@ def test_chart_ignores_repeat_stops_from_numbers_already_opted_out(member_client
     assert "1 in all" in member_client.get(url("list")).content.decode()
 
 
+def test_chart_follows_a_new_opt_out_on_the_next_view(member_client, workspace, member):
+    add(workspace, "+14155550101", actor=member)
+    assert "1 in all" in member_client.get(url("list")).content.decode()
+    reply(workspace, "+14155550102")  # the chart is cached now; the list's version moves
+    page = member_client.get(url("list")).content.decode()
+    assert "2 in all" in page
+    today = timezone.localdate()
+    assert f"{today:%a} {today.day} {today:%b}: 2 opt-outs (Manual 1, Reply 1)" in page
+
+
 def test_empty_list_explains_opt_outs_and_the_ways_to_add_one(member_client, workspace):
     page = member_client.get(url("list")).content.decode()
     assert "No one has opted out yet" in page
