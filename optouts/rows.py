@@ -10,7 +10,6 @@ tenth of the time. The markup below is the whole row; list.html holds the rest.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 
 from django.urls import reverse
 from django.utils import timezone
@@ -23,10 +22,9 @@ from workspaces.models import Workspace
 
 from . import selectors
 from .models import Method, OptOut
-from .templatetags.optout_ui import method_badge
+from .templatetags.optout_ui import ago, exact_time, method_badge
 
 _MARK = "987654321"
-_UNITS = (("year", 365 * 86400), ("month", 30 * 86400), ("week", 7 * 86400), ("day", 86400), ("hour", 3600))
 
 ROW = """<tr data-phone="{phone}">
 <td class="mono nowrap"><a href="{history_url}" title="History of {number}">{number}</a></td>
@@ -56,16 +54,6 @@ VIEW_REPLY = (
 DASH = '<span class="muted">—</span>'
 
 
-def ago(moment: datetime, now: datetime) -> str:
-    """“3 days ago”: the one largest unit, as a member scanning a list wants it."""
-    seconds = int((now - moment).total_seconds())
-    for unit, size in (*_UNITS, ("minute", 60)):
-        if seconds >= size:
-            n = seconds // size
-            return f"{n} {unit}{'s' if n != 1 else ''} ago"
-    return "just now"
-
-
 def _url_maker(name: str, slug: str, key: str) -> Callable[[object], str]:
     # One reverse() per page instead of one per row and link.
     pattern = reverse(name, kwargs={"slug": slug, key: _MARK})
@@ -89,7 +77,6 @@ def build(workspace: Workspace, optouts: list[OptOut]) -> list[SafeString]:
         else:
             contact_cell = SafeString(NO_CONTACT)
         user = None if o.method in (Method.REPLY, Method.LINK) else o.created_by
-        local = timezone.localtime(o.created_at)
         row = format_html(
             ROW,
             phone=o.phone,
@@ -100,7 +87,7 @@ def build(workspace: Workspace, optouts: list[OptOut]) -> list[SafeString]:
             reason=Truncator(o.reason).chars(60),
             reason_title=format_html(' title="{}"', o.reason) if len(o.reason) > 60 else "",
             iso=o.created_at.isoformat(),
-            exact=f"{local:%a} {local.day} {local:%b %Y, %H:%M:%S %Z}",
+            exact=exact_time(o.created_at),
             when=ago(o.created_at, now),
             added_by=(user.get_full_name() or user.username) if user else SafeString(DASH),
             edit_item=format_html(VIEW_REPLY if o.method == Method.REPLY else EDIT, edit(o.pk)),

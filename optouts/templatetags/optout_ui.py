@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.timesince import timesince
 
 register = template.Library()
 
@@ -24,17 +25,29 @@ def method_badge(method: str) -> str:
     return format_html('<span class="badge badge-{}"><span aria-hidden="true">{}</span> {}</span>', method, icon, label)
 
 
+_UNITS = (("year", 365 * 86400), ("month", 30 * 86400), ("week", 7 * 86400), ("day", 86400), ("hour", 3600))
+
+
+def ago(moment: datetime, now: datetime) -> str:
+    """“3 days ago”: the one largest unit, as a member scanning a list wants it."""
+    seconds = int((now - moment).total_seconds())
+    for unit, size in (*_UNITS, ("minute", 60)):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''} ago"
+    return "just now"
+
+
+def exact_time(moment: datetime) -> str:
+    local = timezone.localtime(moment)
+    return f"{local:%a} {local.day} {local:%b %Y, %H:%M:%S %Z}"
+
+
 @register.simple_tag
 def relative_time(moment) -> str:
     """“3 days ago”, with the exact time (and zone) on hover and for machines."""
     if moment is None:
         return ""
-    local = timezone.localtime(moment)
-    seconds = (timezone.now() - moment).total_seconds()
-    words = "just now" if seconds < 60 else f"{timesince(moment, depth=1)} ago"
     return format_html(
-        '<time datetime="{}" title="{}">{}</time>',
-        moment.isoformat(),
-        f"{local:%a} {local.day} {local:%b %Y, %H:%M:%S %Z}",
-        words,
+        '<time datetime="{}" title="{}">{}</time>', moment.isoformat(), exact_time(moment), ago(moment, timezone.now())
     )

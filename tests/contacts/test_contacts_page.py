@@ -112,6 +112,19 @@ def test_contact_page_says_since_when_and_how_the_number_opted_out(member_client
     assert "Reply" in status
 
 
+def test_contact_page_and_opt_outs_list_say_how_long_ago_in_the_same_words(member_client, workspace, dana, member):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    optout_services.opt_out(workspace=workspace, phone=dana.phone, method=Method.MANUAL, actor=member)
+    OptOut.objects.update(created_at=timezone.now() - timedelta(days=3, hours=2))
+    contact_page = member_client.get(url("detail", pk=dana.pk)).content.decode()
+    list_page = member_client.get(reverse("optouts:list", kwargs={"slug": workspace.slug})).content.decode()
+    assert ">3 days ago</time>)" in contact_page
+    assert ">3 days ago</time>" in list_page
+
+
 def test_contact_page_names_who_opted_a_number_out_by_hand(member_client, workspace, dana, member):
     services.opt_out_contact(workspace=workspace, contact=dana, actor=member)
     page = member_client.get(url("detail", pk=dana.pk)).content.decode()
