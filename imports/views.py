@@ -1,13 +1,15 @@
 """The import pages, shared by opt-outs and contacts: Upload → Map → progress and summary.
 
-The apps' URL modules bind these to their own names through :class:`Target`;
-every view is wrapped by ``workspace_view`` there, so ``request.workspace``
-is set and non-members get 404.
+Each app gets its four views from :func:`views_for` with its :class:`Target`;
+they are wrapped by ``workspace_view``, so ``request.workspace`` is set and
+non-members get 404.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,10 +18,12 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_http_methods
 
 from emuchat.forms import apply_validation_error
 from optouts.models import ImportJob, JobStatus
+from workspaces.access import workspace_view
 
 from . import mapping, services, uploads
 from .forms import MapForm, UploadForm
@@ -32,8 +36,8 @@ class Target:
     kind: str
     namespace: str  # URL namespace: "optouts" or "contacts"
     title: str
-    noun: str  # what a row becomes
     existing_label: str  # the summary's "skipped because already there"
+    list_title: str  # the page the import adds to
 
     @property
     def contacts(self) -> bool:
@@ -43,8 +47,8 @@ class Target:
         return reverse(f"{self.namespace}:{name}", kwargs={"slug": request.workspace.slug, **kwargs})
 
 
-OPTOUTS = Target(ImportJob.Kind.OPTOUTS, "optouts", "Import opt-outs", "opt-out", "already opted out")
-CONTACTS = Target(ImportJob.Kind.CONTACTS, "contacts", "Import contacts", "contact", "already a contact")
+OPTOUTS = Target(ImportJob.Kind.OPTOUTS, "optouts", "Import opt-outs", "already opted out", "Opt-Outs")
+CONTACTS = Target(ImportJob.Kind.CONTACTS, "contacts", "Import contacts", "already a contact", "Contacts")
 
 
 def _job(request: HttpRequest, target: Target, pk: int) -> ImportJob:
@@ -158,13 +162,16 @@ def _choice(index: int | None) -> str:
 
 
 def job_detail(request: HttpRequest, target: Target, pk: int) -> HttpResponse:
-    """The job's page; polled by app.js for just the fragment while it runs."""
     job = _job(request, target, pk)
-    context = _context(request, target, job=job)
+    return render_polled(request, "imports/job.html", "imports/_job_fragment.html", _context(request, target, job=job))
+
+
+def render_polled(request: HttpRequest, page: str, fragment: str, context: dict, *, status: int = 200) -> HttpResponse:
+    """A background job's page, or just its fragment when app.js polls for progress."""
     if request.headers.get("X-Requested-With") == "fetch":
-        response = render(request, "imports/_job_fragment.html", context)
+        response = render(request, fragment, context)
     else:
-        response = render(request, "imports/job.html", context)
+        response = render(request, page, context, status=status)
     patch_vary_headers(response, ["X-Requested-With"])
     return response
 
@@ -180,3 +187,40 @@ def invalid_rows(request: HttpRequest, target: Target, pk: int) -> FileResponse:
         filename=f"{stem}-invalid-rows.csv",
         content_type="text/csv; charset=utf-8",
     )
+
+
+View = Callable[..., HttpResponse]
+
+
+class ImportViews(NamedTuple):
+    start: View
+    map: View
+    job: View
+    invalid: View
+
+
+def views_for(target: Target) -> ImportViews:
+    """One app's import views (upload, map, job, invalid rows), members only, for its URL module."""
+
+    # csrf_exempt only defers the check: upload() installs the size cap first
+    # (the token is in the body the cap must see) and then checks CSRF.
+    @csrf_exempt
+    @workspace_view
+    @require_http_methods(["GET", "POST"])
+    def start(request: HttpRequest) -> HttpResponse:
+        return upload(request, target)
+
+    @workspace_view
+    @require_http_methods(["GET", "POST"])
+    def map_(request: HttpRequest, pk: int) -> HttpResponse:
+        return map_columns(request, target, pk)
+
+    @workspace_view
+    def job(request: HttpRequest, pk: int) -> HttpResponse:
+        return job_detail(request, target, pk)
+
+    @workspace_view
+    def invalid(request: HttpRequest, pk: int) -> HttpResponse:
+        return invalid_rows(request, target, pk)
+
+    return ImportViews(start, map_, job, invalid)

@@ -7,8 +7,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.cache import patch_vary_headers
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from imports import views as imports
@@ -19,30 +17,7 @@ from .models import ExportJob, JobStatus
 
 RECENT_EXPORTS = 10
 
-
-# csrf_exempt only defers the check: imports.views.upload installs the size
-# cap first (the token is in the body the cap must see) and then checks CSRF.
-@csrf_exempt
-@workspace_view
-@require_http_methods(["GET", "POST"])
-def import_start(request: HttpRequest) -> HttpResponse:
-    return imports.upload(request, imports.OPTOUTS)
-
-
-@workspace_view
-@require_http_methods(["GET", "POST"])
-def import_map(request: HttpRequest, pk: int) -> HttpResponse:
-    return imports.map_columns(request, imports.OPTOUTS, pk)
-
-
-@workspace_view
-def import_job(request: HttpRequest, pk: int) -> HttpResponse:
-    return imports.job_detail(request, imports.OPTOUTS, pk)
-
-
-@workspace_view
-def import_invalid(request: HttpRequest, pk: int) -> FileResponse:
-    return imports.invalid_rows(request, imports.OPTOUTS, pk)
+import_start, import_map, import_job, import_invalid = imports.views_for(imports.OPTOUTS)
 
 
 class ExportForm(forms.Form):
@@ -79,12 +54,10 @@ def export_job(request: HttpRequest, pk: int) -> HttpResponse:
     """The download page the email links to; polled for its fragment while the file is prepared."""
     job = _export(request, pk)
     context = {"job": job, "file_name": exports.file_name(job), "retention_days": settings.EXPORT_RETENTION_DAYS}
-    if request.headers.get("X-Requested-With") == "fetch":
-        response = render(request, "optouts/_export_fragment.html", context)
-    else:
-        response = render(request, "optouts/export_job.html", context, status=410 if job.expired else 200)
-    patch_vary_headers(response, ["X-Requested-With"])
-    return response
+    status = 410 if job.expired else 200
+    return imports.render_polled(
+        request, "optouts/export_job.html", "optouts/_export_fragment.html", context, status=status
+    )
 
 
 @workspace_view
