@@ -44,7 +44,6 @@ log = logging.getLogger(__name__)
 # holds max_locks_per_transaction × max_connections (6,400 by default).
 BATCH = 1000
 CHECK_PROGRESS_EVERY = 20_000
-RETRY_AFTER_SECONDS = 30
 Phase = ImportJob.Phase
 Progress = Callable[[ImportJob], None]
 Writer = Callable[[ImportJob, list[StagedRow]], tuple[int, int]]
@@ -77,10 +76,8 @@ WRITERS: dict[str, Writer] = {ImportJob.Kind.OPTOUTS: _write_optouts, ImportJob.
 
 def enqueue(job: ImportJob, *, countdown: int | None = None) -> None:
     """Send the job to a worker once the current transaction commits."""
-    if job.kind == ImportJob.Kind.CONTACTS:
-        from contacts.tasks import run_import
-    else:
-        from optouts.tasks import run_import
+    from .tasks import run_import
+
     transaction.on_commit(lambda: run_import.apply_async((job.id,), countdown=countdown))
 
 
@@ -114,7 +111,7 @@ def run(job_id: int, *, on_progress: Progress | None = None, retry: bool = True)
             return None
     except Exception:
         log.exception("Import %s stopped unexpectedly (attempt %s).", job_id, job.attempts)
-        _interrupted(job, retry=retry)
+        jobs.hand_back(job, enqueue=enqueue, give_up_message=interrupted_message, retry=retry)
         if not retry:
             raise
         return _reload(job)
@@ -126,21 +123,11 @@ def _reload(job: ImportJob) -> ImportJob:
     return ImportJob.objects.select_related("workspace", "requested_by").get(id=job.id)
 
 
-def _interrupted(job: ImportJob, *, retry: bool) -> None:
-    try:
-        if retry and job.attempts < jobs.MAX_ATTEMPTS:
-            jobs.advance(job, status=JobStatus.PENDING)
-            enqueue(job, countdown=RETRY_AFTER_SECONDS)
-            return
-        jobs.fail(job, interrupted_message(ImportJob.objects.get(id=job.id)))
-    except jobs.JobLost:
-        pass
-
-
 def interrupted_message(job: ImportJob) -> str:
     noun = "contacts" if job.kind == ImportJob.Kind.CONTACTS else "numbers"
+    added = ImportJob.objects.values_list("added", flat=True).get(id=job.id)  # as committed
     return (
-        f"The import stopped because of an unexpected error after adding {job.added:,} {noun}. "
+        f"The import stopped because of an unexpected error after adding {added:,} {noun}. "
         "Upload the file again to finish: rows already added will be skipped."
     )
 

@@ -4,8 +4,9 @@ A job is claimed with a compare-and-swap update that also increments
 ``attempts``. That number is the job's fencing token: every later write of
 the worker (a batch checkpoint, the final status) is conditional on it, so a
 worker that was presumed dead and replaced can never write behind its
-successor. A job whose heartbeat stops (worker killed, machine lost) is
-handed back to the queue by :func:`reap`, or failed after ``MAX_ATTEMPTS``.
+successor. A job that hits an unexpected error is handed back to the queue
+by :func:`hand_back`; one whose heartbeat stops (worker killed, machine
+lost) by :func:`reap`. Either fails it after ``MAX_ATTEMPTS``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from django.utils import timezone
 from optouts.models import JobStatus
 
 MAX_ATTEMPTS = 3
+RETRY_AFTER_SECONDS = 30
+Enqueue = Callable[..., None]  # enqueue(job, countdown=None): run the job again after commit
 
 
 class JobLost(Exception):
@@ -74,11 +77,25 @@ def fail(job: models.Model, message: str, **changes) -> None:
     finish(job, status=JobStatus.FAILED, error=message, **changes)
 
 
+def hand_back(
+    job: models.Model, *, enqueue: Enqueue, give_up_message: Callable[[models.Model], str], retry: bool = True
+) -> None:
+    """After an unexpected error: queue another attempt in a while, or fail the job after its last.
+
+    ``retry=False`` fails it at once. A job that is no longer ours is left alone.
+    """
+    try:
+        if retry and job.attempts < MAX_ATTEMPTS:
+            advance(job, status=JobStatus.PENDING)
+            enqueue(job, countdown=RETRY_AFTER_SECONDS)
+        else:
+            fail(job, give_up_message(job))
+    except JobLost:
+        pass
+
+
 def reap(
-    model: type[models.Model],
-    *,
-    enqueue: Callable[[models.Model], None],
-    give_up_message: Callable[[models.Model], str],
+    model: type[models.Model], *, enqueue: Enqueue, give_up_message: Callable[[models.Model], str]
 ) -> tuple[int, int]:
     """Requeue running jobs whose heartbeat stopped; fail those out of attempts.
 

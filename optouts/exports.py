@@ -32,7 +32,6 @@ log = logging.getLogger(__name__)
 
 HEADER = ["phone", "contact", "method", "reason", "opted_out_at", "added_by"]
 CHUNK = 5000
-RETRY_AFTER_SECONDS = 30
 
 
 class _UtcIso(Func):
@@ -190,13 +189,11 @@ def _python_rows(workspace: Workspace, out: BinaryIO, on_progress: Callable[[int
 
 
 def start_export(*, workspace: Workspace, actor, notify: bool = False) -> ExportJob:
-    from .tasks import run_export
-
     with transaction.atomic():
         job = ExportJob.objects.create(
             workspace=workspace, requested_by=actor, notify=notify, heartbeat_at=timezone.now()
         )
-        transaction.on_commit(lambda: run_export.delay(job.id))
+        enqueue(job)
     return job
 
 
@@ -242,7 +239,7 @@ def run_export_job(job_id: int) -> ExportJob | None:
     except Exception:
         log.exception("Export %s stopped unexpectedly (attempt %s).", job_id, job.attempts)
         local.unlink(missing_ok=True)
-        _interrupted(job)
+        jobs.hand_back(job, enqueue=enqueue, give_up_message=interrupted_message)
         return ExportJob.objects.get(id=job.id)
     job = ExportJob.objects.select_related("workspace", "requested_by").get(id=job.id)
     notify_ready(job)
@@ -251,17 +248,6 @@ def run_export_job(job_id: int) -> ExportJob | None:
 
 def interrupted_message(job: ExportJob) -> str:
     return "The export was interrupted and could not be finished. Start a new export to try again."
-
-
-def _interrupted(job: ExportJob) -> None:
-    try:
-        if job.attempts < jobs.MAX_ATTEMPTS:
-            jobs.advance(job, status=JobStatus.PENDING)
-            enqueue(job, countdown=RETRY_AFTER_SECONDS)
-        else:
-            jobs.fail(job, interrupted_message(job))
-    except jobs.JobLost:
-        pass
 
 
 def enqueue(job: ExportJob, *, countdown: int | None = None) -> None:

@@ -1,4 +1,4 @@
-"""Thin Celery wrappers for imports and exports: ids in, the engine does the work."""
+"""Thin Celery wrappers for exports and the periodic tidy-up (imports run in imports.tasks)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,6 @@ from celery import shared_task
 from imports import engine
 
 from . import exports
-
-
-@shared_task
-def run_import(job_id: int) -> str | None:
-    job = engine.run(job_id)
-    return job.status if job else None
 
 
 @shared_task

@@ -1,10 +1,10 @@
-"""Thin Celery wrapper for the contacts import (the engine is shared with opt-outs)."""
+"""The Celery task for every import, opt-outs and contacts alike: an id in, the engine does the work."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from imports import engine
+from . import engine
 
 
 @shared_task
