@@ -261,9 +261,10 @@ def _insert_imported_pg(workspace: Workspace, numbers: list[str], reason: str, a
 def _insert_imported_orm(workspace: Workspace, numbers: list[str], reason: str, actor, details: dict) -> list[str]:
     existing = set(OptOut.objects.filter(workspace=workspace, phone__in=numbers).values_list("phone", flat=True))
     added = [n for n in numbers if n not in existing]
+    # No ignore_conflicts: a number another writer added meanwhile fails the batch (the job
+    # retries it) instead of getting an event and an "added" count for an entry it did not write.
     OptOut.objects.bulk_create(
-        [OptOut(workspace=workspace, phone=n, method=Method.IMPORT, reason=reason, created_by=actor) for n in added],
-        ignore_conflicts=True,
+        [OptOut(workspace=workspace, phone=n, method=Method.IMPORT, reason=reason, created_by=actor) for n in added]
     )
     OptOutEvent.objects.bulk_create(
         [
