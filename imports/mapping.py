@@ -14,6 +14,7 @@ from django.core.validators import EmailValidator
 from emuchat import phones
 
 from .reader import NO_PHONE_COLUMN_MESSAGE, ImportFileError, Table, detect_column, open_table
+from .reader.xlsx_package import column_index
 
 PREVIEW_ROWS = 10
 # Rows looked at to find a phone column by its content when no header says so.
@@ -57,12 +58,8 @@ def resolve_column(headers: list[str], reference: str) -> int | None:
             return index
     if wanted.isdigit() and 1 <= int(wanted) <= len(headers):
         return int(wanted) - 1
-    if _LETTERS.match(wanted):
-        index = 0
-        for char in wanted.upper():
-            index = index * 26 + ord(char) - 64
-        if index <= len(headers):
-            return index - 1
+    if _LETTERS.match(wanted) and (index := column_index(wanted.upper())) < len(headers):
+        return index
     return None
 
 
