@@ -37,32 +37,21 @@ def test_windows_1252_euro_sign_and_smart_quotes_are_decoded(tmp_path):
     assert read_all(path)[1] == [(2, ["07911 123456", "“Paid” 5€"])]
 
 
-def test_bytes_that_are_neither_utf8_nor_windows_1252_are_refused(tmp_path):
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        # 0x81 and 0x8D are undefined in Windows-1252 and invalid as UTF-8 here.
+        (b"phone,name\n+447911123456,\x81\x8d\x81\n", "text encoding isn't supported"),
+        (codecs.BOM_UTF32_LE + "phone\n+447911123456\n".encode("utf-32-le"), "text encoding isn't supported"),
+        ("phone\n+447911123456\n".encode("utf-16-le"), "UTF-16 text without a byte-order mark"),
+        (b"phone,name\n+447911123456,A\x00\x00\x00\x17\x00nn\n", "not a CSV or XLSX file"),
+    ],
+    ids=["neither-utf8-nor-windows-1252", "utf32", "utf16-without-bom", "nul-bytes"],
+)
+def test_text_in_an_unsupported_encoding_is_refused_with_its_reason(tmp_path, content, message):
     path = tmp_path / "list.csv"
-    # 0x81 and 0x8D are undefined in Windows-1252 and invalid as UTF-8 here.
-    path.write_bytes(b"phone,name\n+447911123456,\x81\x8d\x81\n")
-    with pytest.raises(ImportFileError, match="text encoding isn't supported"):
-        open_table(path)
-
-
-def test_utf32_is_refused(tmp_path):
-    path = tmp_path / "list.csv"
-    path.write_bytes(codecs.BOM_UTF32_LE + "phone\n+447911123456\n".encode("utf-32-le"))
-    with pytest.raises(ImportFileError, match="text encoding isn't supported"):
-        open_table(path)
-
-
-def test_utf16_without_bom_is_refused_with_a_hint(tmp_path):
-    path = tmp_path / "list.csv"
-    path.write_bytes("phone\n+447911123456\n".encode("utf-16-le"))
-    with pytest.raises(ImportFileError, match="UTF-16 text without a byte-order mark"):
-        open_table(path)
-
-
-def test_nul_bytes_in_a_text_file_are_refused(tmp_path):
-    path = tmp_path / "list.csv"
-    path.write_bytes(b"phone,name\n+447911123456,A\x00\x00\x00\x17\x00nn\n")
-    with pytest.raises(ImportFileError, match="not a CSV or XLSX file"):
+    path.write_bytes(content)
+    with pytest.raises(ImportFileError, match=message):
         open_table(path)
 
 

@@ -22,6 +22,7 @@ from optouts import exports
 from optouts import services as optout_services
 from optouts.models import ExportJob, JobStatus, Method, OptOut
 from optouts.tasks import tidy_import_export_jobs
+from tests.support import services
 from workspaces.models import Workspace
 
 from .importing import run_import
@@ -84,6 +85,8 @@ def test_export_has_the_spec_columns_contacts_and_utc_times(
 @pytest.mark.parametrize("copy", [True, False], ids=["postgres-copy", "python-keyset"])
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r", "\n"])
 def test_every_formula_start_is_neutralised_in_text_cells(workspace, member, start, copy):
+    if copy:
+        services.require_postgres()
     optout_services.opt_out(
         workspace=workspace, phone="+14155550123", method=Method.MANUAL, reason=f"{start}1+1", actor=member
     )
@@ -108,6 +111,7 @@ def test_every_formula_start_is_neutralised_in_text_cells(workspace, member, sta
 )
 def test_the_postgres_copy_export_and_the_python_export_write_the_same_csv(workspace, member, reasons, names):
     """PostgreSQL exports with COPY, other databases with Python: a spreadsheet must not tell them apart."""
+    services.require_postgres()
     OptOut.objects.filter(workspace=workspace).delete()
     Contact.objects.filter(workspace=workspace).delete()
     for index, reason in enumerate(reasons):
@@ -182,6 +186,17 @@ def test_email_me_sends_one_email_with_an_absolute_link_that_works(
     download = _url("export_download", workspace, pk=job.pk)
     assert f'href="{download}"' in page
     assert len(_rows(_download(member_client, workspace, job))) == 4
+
+
+def test_a_finished_export_is_listed_on_the_export_page_with_its_download_link(
+    member_client, workspace, listed, django_capture_on_commit_callbacks
+):
+    job = _export(member_client, workspace, django_capture_on_commit_callbacks)
+
+    page = member_client.get(_url("export", workspace)).content.decode()
+
+    assert f'id="export-{job.pk}" data-job-status="succeeded"' in page
+    assert f'href="{_url("export_download", workspace, pk=job.pk)}"' in page
 
 
 def test_no_email_unless_asked(member_client, workspace, listed, django_capture_on_commit_callbacks):
@@ -306,6 +321,8 @@ def test_a_long_export_records_its_progress_as_it_goes(workspace, member, monkey
     """Progress (the heartbeat) is written as the export goes, never through the connection a COPY holds."""
     from tests.imports.files import within_seconds
 
+    if copy:
+        services.require_postgres()
     monkeypatch.setattr(exports, "CHUNK", 2)
     for index in range(5):
         optout_services.opt_out(workspace=workspace, phone=f"+141555500{index:02d}", method=Method.MANUAL)
@@ -335,7 +352,6 @@ def test_a_long_postgres_export_beats_its_heartbeat_from_another_connection(work
     import time
 
     from tests.imports.files import within_seconds
-    from tests.support import services
 
     services.require_postgres()
     monkeypatch.setattr(exports._Heartbeat, "EVERY", 0.02)
