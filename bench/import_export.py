@@ -366,6 +366,24 @@ def _median(runs: list[dict], key: str = "seconds") -> float:
     return statistics.median(run[key] for run in runs)
 
 
+def _peak_rss(runs: list[dict]) -> float:
+    return max(run["peak_rss_mb"] for run in runs)
+
+
+def _memory_result(common, name: str, runs: list[dict], small_runs: list[dict], small_name: str, repeat: int, **extra):
+    """Flat memory: peak RSS at the full size against that at a tenth of it (target: within 1.2x)."""
+    return common.result(
+        name,
+        _peak_rss(runs),
+        "MB",
+        baseline_name=small_name,
+        baseline=_peak_rss(small_runs),
+        target_ratio=1.2,
+        repetitions=repeat,
+        **extra,
+    )
+
+
 def _import_results(common, kind: str, path: Path, small_path: Path, count: int, small: int, repeat: int) -> list:
     print(f"-- import {kind}: {path.name} ({path.stat().st_size / 1e6:.1f} MB)", flush=True)
     engine_runs, baseline_runs, plain_runs = [], [], []
@@ -375,7 +393,6 @@ def _import_results(common, kind: str, path: Path, small_path: Path, count: int,
         plain_runs.append(_child("baseline-import", file=path, rules="plain"))
     small_runs = [_child("import", file=small_path) for _ in range(repeat)]
     seconds, baseline, plain = _median(engine_runs), _median(baseline_runs), _median(plain_runs)
-    rss, small_rss = max(r["peak_rss_mb"] for r in engine_runs), max(r["peak_rss_mb"] for r in small_runs)
     return [
         common.result(
             f"import_{kind}_{count}",
@@ -388,23 +405,22 @@ def _import_results(common, kind: str, path: Path, small_path: Path, count: int,
             baseline_rows_per_s=round(count / baseline),
             plain_phonenumbers_baseline=round(plain, 3),
             ratio_vs_plain_phonenumbers=round(seconds / plain, 3),
-            peak_rss_mb=rss,
-            baseline_peak_rss_mb=max(r["peak_rss_mb"] for r in baseline_runs),
+            peak_rss_mb=_peak_rss(engine_runs),
+            baseline_peak_rss_mb=_peak_rss(baseline_runs),
             summary=engine_runs[-1]["summary"],
             samples=[round(r["seconds"], 2) for r in engine_runs],
             baseline_samples=[round(r["seconds"], 2) for r in baseline_runs],
             plain_samples=[round(r["seconds"], 2) for r in plain_runs],
             repetitions=repeat,
         ),
-        common.result(
+        _memory_result(
+            common,
             f"import_{kind}_peak_rss_{count}_vs_{small}",
-            rss,
-            "MB",
-            baseline_name=f"peak RSS importing {small:,} rows",
-            baseline=small_rss,
-            target_ratio=1.2,
+            engine_runs,
+            small_runs,
+            f"peak RSS importing {small:,} rows",
+            repeat,
             small_run_seconds=round(_median(small_runs), 2),
-            repetitions=repeat,
         ),
     ]
 
@@ -417,7 +433,6 @@ def _export_results(common, count: int, small: int, repeat: int) -> list:
         engine_runs.append(_child("export", rows=count))
     small_runs = [_child("export", rows=small) for _ in range(repeat)]
     seconds, baseline = _median(engine_runs), _median(baseline_runs)
-    rss, small_rss = max(r["peak_rss_mb"] for r in engine_runs), max(r["peak_rss_mb"] for r in small_runs)
     return [
         common.result(
             f"export_{count}",
@@ -428,21 +443,20 @@ def _export_results(common, count: int, small: int, repeat: int) -> list:
             target_ratio=2.0,
             rows_per_s=round(count / seconds),
             baseline_rows_per_s=round(count / baseline),
-            peak_rss_mb=rss,
-            baseline_peak_rss_mb=max(r["peak_rss_mb"] for r in baseline_runs),
+            peak_rss_mb=_peak_rss(engine_runs),
+            baseline_peak_rss_mb=_peak_rss(baseline_runs),
             file_mb=round(engine_runs[-1]["bytes"] / 1e6, 1),
             samples=[round(r["seconds"], 2) for r in engine_runs],
             baseline_samples=[round(r["seconds"], 2) for r in baseline_runs],
             repetitions=repeat,
         ),
-        common.result(
+        _memory_result(
+            common,
             f"export_peak_rss_{count}_vs_{small}",
-            rss,
-            "MB",
-            baseline_name=f"peak RSS exporting {small:,} rows",
-            baseline=small_rss,
-            target_ratio=1.2,
-            repetitions=repeat,
+            engine_runs,
+            small_runs,
+            f"peak RSS exporting {small:,} rows",
+            repeat,
         ),
     ]
 
