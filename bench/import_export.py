@@ -26,6 +26,8 @@ import time
 import uuid
 from pathlib import Path
 
+from bench import common
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
 SEED = 20261126
@@ -132,12 +134,6 @@ def generate(count: int) -> tuple[Path, Path]:
 # --- children: one measured run each ------------------------------------------------
 
 
-def _peak_rss_mb() -> float:
-    import resource
-
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
 def _bench_user():
     from django.contrib.auth import get_user_model
 
@@ -181,7 +177,7 @@ def child_import(path: Path) -> dict:
         seconds = time.perf_counter() - started
         assert job.status == "succeeded", job.error
         summary = {k: getattr(job, k) for k in ("total_rows", "added", "duplicates", "existing", "invalid")}
-        return {"seconds": seconds, "peak_rss_mb": _peak_rss_mb(), "summary": summary}
+        return {"seconds": seconds, "peak_rss_mb": common.peak_rss_mb(), "summary": summary}
     finally:
         _drop_workspace(workspace.id)
 
@@ -228,7 +224,7 @@ def child_baseline_import(path: Path, rules: str) -> dict:
                     for number, cells in sheet.rows():
                         copy.write_row((number, normalise(cells[1])))
         seconds = time.perf_counter() - started
-        return {"seconds": seconds, "peak_rss_mb": _peak_rss_mb()}
+        return {"seconds": seconds, "peak_rss_mb": common.peak_rss_mb()}
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE {table}")
@@ -283,7 +279,7 @@ def child_export(count: int) -> dict:
     job = exports.run_export_job(job.id)
     seconds = time.perf_counter() - started
     assert job.status == "succeeded", job.error
-    result = {"seconds": seconds, "peak_rss_mb": _peak_rss_mb(), "bytes": job.size, "rows": job.total_rows}
+    result = {"seconds": seconds, "peak_rss_mb": common.peak_rss_mb(), "bytes": job.size, "rows": job.total_rows}
     job.file.delete(save=False)
     job.delete()
     return result
@@ -315,7 +311,7 @@ def child_baseline_export(count: int) -> dict:
         for block in copy:
             handle.write(block)
     seconds = time.perf_counter() - started
-    result = {"seconds": seconds, "peak_rss_mb": _peak_rss_mb(), "bytes": out.stat().st_size}
+    result = {"seconds": seconds, "peak_rss_mb": common.peak_rss_mb(), "bytes": out.stat().st_size}
     out.unlink()
     return result
 
@@ -370,7 +366,7 @@ def _peak_rss(runs: list[dict]) -> float:
     return max(run["peak_rss_mb"] for run in runs)
 
 
-def _memory_result(common, name: str, runs: list[dict], small_runs: list[dict], small_name: str, repeat: int, **extra):
+def _memory_result(name: str, runs: list[dict], small_runs: list[dict], small_name: str, repeat: int, **extra):
     """Flat memory: peak RSS at the full size against that at a tenth of it (target: within 1.2x)."""
     return common.result(
         name,
@@ -384,7 +380,7 @@ def _memory_result(common, name: str, runs: list[dict], small_runs: list[dict], 
     )
 
 
-def _import_results(common, kind: str, path: Path, small_path: Path, count: int, small: int, repeat: int) -> list:
+def _import_results(kind: str, path: Path, small_path: Path, count: int, small: int, repeat: int) -> list:
     print(f"-- import {kind}: {path.name} ({path.stat().st_size / 1e6:.1f} MB)", flush=True)
     engine_runs, baseline_runs, plain_runs = [], [], []
     for _ in range(repeat):
@@ -414,7 +410,6 @@ def _import_results(common, kind: str, path: Path, small_path: Path, count: int,
             repetitions=repeat,
         ),
         _memory_result(
-            common,
             f"import_{kind}_peak_rss_{count}_vs_{small}",
             engine_runs,
             small_runs,
@@ -425,7 +420,7 @@ def _import_results(common, kind: str, path: Path, small_path: Path, count: int,
     ]
 
 
-def _export_results(common, count: int, small: int, repeat: int) -> list:
+def _export_results(count: int, small: int, repeat: int) -> list:
     print(f"-- export of {count:,} opt-outs", flush=True)
     engine_runs, baseline_runs = [], []
     for _ in range(repeat):
@@ -451,7 +446,6 @@ def _export_results(common, count: int, small: int, repeat: int) -> list:
             repetitions=repeat,
         ),
         _memory_result(
-            common,
             f"export_peak_rss_{count}_vs_{small}",
             engine_runs,
             small_runs,
@@ -466,7 +460,7 @@ def main() -> None:
     os.environ.setdefault("MEDIA_ROOT", str(DATA / "media"))
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "emuchat.settings")
-    from bench import common, setup_db
+    from bench import setup_db
 
     setup_db.ready()
     count = common.rows_from_env(1_000_000)
@@ -482,13 +476,13 @@ def main() -> None:
     results = _earlier_results(count)
     for part in parts:
         if part == "export":
-            fresh = _export_results(common, count, small, repeat)
+            fresh = _export_results(count, small, repeat)
         else:
             index = ("csv", "xlsx").index(part)
-            fresh = _import_results(common, part, files["csv"][index], files["small"][index], count, small, repeat)
+            fresh = _import_results(part, files["csv"][index], files["small"][index], count, small, repeat)
         names = {entry["name"] for entry in fresh}
         results = [entry for entry in results if entry["name"] not in names] + fresh
-        path = _save_results(common, count, results)  # after every part: a crash keeps what was measured
+        path = _save_results(count, results)  # after every part: a crash keeps what was measured
     for entry in results:
         ratio, target = entry.get("ratio"), entry["target_ratio"]
         print(f"{entry['name']:<40} {entry['value']:>10} {entry['unit']}  ratio {ratio} (target {target})")
@@ -496,7 +490,7 @@ def main() -> None:
 
 
 def _earlier_results(count: int) -> list[dict]:
-    from bench.common import RESULTS
+    RESULTS = common.RESULTS
 
     try:
         document = json.loads((RESULTS / "import_export.json").read_text())
@@ -505,7 +499,7 @@ def _earlier_results(count: int) -> list[dict]:
     return document["results"] if document.get("workload", "").startswith(f"{count:,} ") else []
 
 
-def _save_results(common, count: int, results: list[dict]) -> Path:
+def _save_results(count: int, results: list[dict]) -> Path:
     return common.write(
         "import_export",
         f"{count:,} mixed-format numbers (US national writings; GB, FR, DE, AU, IN with +, 00 or bare digits; "
