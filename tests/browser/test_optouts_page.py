@@ -155,7 +155,7 @@ def test_reply_entries_are_read_only_with_the_reason(opt_outs_page, listed):
     menu = open_actions(page, "+1 212-555-0003")
     expect(menu).to_contain_text("A reply is the recipient's own words")
     menu.get_by_role("menuitem", name="View").click()
-    expect(page.get_by_role("note")).to_contain_text("came from the recipient's own reply")
+    expect(page.get_by_role("note").filter(has_text="came from the recipient's own reply")).to_be_visible()
     expect(page.get_by_label("Phone number")).to_have_count(0)
 
 
