@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class ComplianceConfig(AppConfig):
     name = "compliance"
     verbose_name = "Compliance: links, keywords, confirmations, review"
+
+    def ready(self) -> None:
+        # messaging never imports compliance: it exposes hooks and we fill them (messaging/hooks.py).
+        from messaging import hooks
+
+        from . import guard, inbound, links
+
+        hooks.register_inbound_handler(inbound.apply_keyword)
+        hooks.register_body_personaliser(links)
+        hooks.register_guard_exemption(guard)

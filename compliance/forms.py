@@ -22,7 +22,7 @@ class ComplianceSettingsForm(forms.Form):
         label="Your opt-out keywords",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "OPT OUT\nNO MORE"}),
-        help_text="One per line; one or two words each. Matched at the start of a reply, ignoring case and accents.",
+        help_text="One per line; one or two words each. Matched as the whole reply, ignoring case and accents.",
     )
     custom_opt_in = forms.CharField(
         label="Your opt-in keywords",

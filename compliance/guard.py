@@ -1,4 +1,6 @@
-"""The one exemption from the pre-send guard: the opt-out confirmation text.
+"""The exemptions from the pre-send guard: the opt-out confirmation text and the HELP reply.
+
+Registered as messaging's guard exemption (compliance/apps.py, messaging/hooks.py).
 
 ``messaging.services`` asks here only for a number that *is* opted out.
 ``reserve`` ties a pending exemption to the message being created;
@@ -42,4 +44,11 @@ def consume(*, message_id: int) -> bool:
             status=Status.USED, used_at=now
         )
         == 1
+    )
+
+
+def held_message_ids(*, workspace: Workspace):
+    """Messages holding an exemption now: an opt-out must not cancel the confirmation it causes (SPEC §6)."""
+    return ConfirmationReply.objects.filter(workspace=workspace, status=Status.RESERVED, message__isnull=False).values(
+        "message_id"
     )

@@ -9,14 +9,19 @@ accents, curly apostrophes made straight, spaces collapsed).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from optouts.keywords import fold
+from optouts.keywords import fold, normalize, starts_with_any
 
 # "can't stop smiling", "won't stop", "never stop": stopping that isn't about our texts.
 _NOT_NEGATED = r"(?<!can't )(?<!cant )(?<!cannot )(?<!couldn't )(?<!won't )(?<!don't )(?<!never )(?<!non-)(?<!non )"
 # "stop by tomorrow?", "stop at the store", "stop over": stopping somewhere.
 _NOT_A_VISIT = r"(?!\s+(?:by|at|in|over|off|for|and|on|to|there|here|the)\b)"
+# The carrier words match only as the whole message; a longer text starting with one is for a person to read.
+_CARRIER_WORD = r"(?:stopall|end|cancel|quit|revoke|optout|opt\s*-?\s*out)"
+_OPT_IN_WORD = r"(?:subscribe|start|yes|unstop|resume)"
+_OPT_OUT_WORD = r"(?:stop|unsubscribe|stopall|quit|revoke|optout|opt\s*-?\s*out)"
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,18 @@ RULES: tuple[Rule, ...] = (
         "who is this? stop",
     ),
     _rule(
+        "starts_with_opt_out_word",
+        "starts with an opt-out word",
+        r"^\W*" + _CARRIER_WORD + r"\b",
+        "Cancel my 3pm appointment",
+    ),
+    _rule(
+        "opt_in_and_opt_out",
+        "says both yes and stop",
+        r"^\W*" + _OPT_IN_WORD + r"\b.*\b" + _OPT_OUT_WORD + r"\b",
+        "YES STOP",
+    ),
+    _rule(
         "no_more_texts",
         "asks for no more texts",
         r"\b(?:no\s+more|enough|too\s+many)\s+(?:texts|messages|msgs|sms)\b|\bleave\s+me\s+alone\b",
@@ -87,16 +104,22 @@ RULES_BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES}
 
 
 def _prepare(text: str) -> str:
-    folded = fold(text or "").replace("\u2019", "'").replace("\u2018", "'")
+    folded = fold(normalize(text or "")).replace("\u2019", "'").replace("\u2018", "'")
     return " ".join(folded.split())
 
 
-def likely_opt_out(text: str) -> Rule | None:
-    """The first rule that ``text`` matches, or None. Pure; no database."""
+def likely_opt_out(text: str, *, extra_opt_out: Iterable[str] = ()) -> Rule | None:
+    """The first rule that ``text`` matches, or None. Pure; no database.
+
+    ``extra_opt_out`` are the workspace's own and pack words: like the carrier
+    words, a longer text that starts with one of them is flagged.
+    """
     prepared = _prepare(text)
     if not prepared:
         return None
     for rule in RULES:
         if rule.pattern.search(prepared):
             return rule
+    if starts_with_any(text, extra_opt_out):
+        return RULES_BY_NAME["starts_with_opt_out_word"]
     return None

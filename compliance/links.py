@@ -82,3 +82,18 @@ def codes_for(*, workspace: Workspace, phones: Iterable[str]) -> dict[str, str]:
 
 def code_for(*, workspace: Workspace, phone: str) -> str:
     return codes_for(workspace=workspace, phones=[phone])[phone]
+
+
+# --- messaging's body personaliser (registered in compliance/apps.py) -----------------
+
+
+def preview(body: str) -> str:
+    return body.replace(PLACEHOLDER, sample_url())
+
+
+def personalise(*, workspace: Workspace, body: str, phones: list[str]) -> dict[str, str] | None:
+    """Each number's body with its own link, or None when ``body`` has no placeholder."""
+    if not has_placeholder(body):
+        return None
+    codes = codes_for(workspace=workspace, phones=phones)
+    return {phone: expand(body, codes[phone]) for phone in phones}

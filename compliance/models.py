@@ -7,6 +7,8 @@ from django.db import models
 
 DEFAULT_CONFIRMATION = "You have been unsubscribed from {workspace}. Reply SUBSCRIBE to receive messages again."
 MAX_CONFIRMATION_LENGTH = 320
+# Carriers require a HELP answer to name the sender and say how to opt out.
+DEFAULT_HELP_REPLY = "{workspace}: reply to this number to reach us. Reply STOP to opt out."
 
 
 class OptOutLink(models.Model):
@@ -35,6 +37,7 @@ class ComplianceSettings(models.Model):
     custom_opt_in = models.JSONField(default=list, blank=True)
     confirmation_enabled = models.BooleanField(default=False)
     confirmation_template = models.TextField(default=DEFAULT_CONFIRMATION)
+    help_reply = models.TextField(default=DEFAULT_HELP_REPLY, help_text="The answer to HELP and INFO.")
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -48,13 +51,21 @@ class ComplianceSettings(models.Model):
 
 
 class ConfirmationReply(models.Model):
-    """A one-time pass through the pre-send guard for the single opt-out confirmation text.
+    """A one-time pass through the pre-send guard for one automatic reply.
 
-    Created with the reply opt-out it answers (one per OptOutEvent), reserved by
-    exactly one outbound message when that message is created, and used by the
-    worker right before the provider call. Every step is a compare-and-swap on
-    ``status`` and checks ``expires_at``, so it can be spent once and never late.
+    Kind ``confirmation``: the single opt-out confirmation, created with the
+    reply opt-out it answers (one per OptOutEvent). Kind ``help``: the answer
+    to HELP / INFO, which carriers require even to an opted-out number; its
+    rows are also the record that keeps it to one per number per 24 hours.
+    Reserved by exactly one outbound message when that message is created,
+    and used by the worker right before the provider call. Every step is a
+    compare-and-swap on ``status`` and checks ``expires_at``, so it can be
+    spent once and never late.
     """
+
+    class Kind(models.TextChoices):
+        CONFIRMATION = "confirmation", "Opt-out confirmation"
+        HELP = "help", "HELP reply"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for its message"
@@ -64,7 +75,10 @@ class ConfirmationReply(models.Model):
 
     workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
     phone = models.CharField(max_length=20)
-    optout_event = models.OneToOneField("optouts.OptOutEvent", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.CONFIRMATION)
+    optout_event = models.OneToOneField(
+        "optouts.OptOutEvent", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     inbound_message = models.ForeignKey(
         "messaging.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -78,9 +92,10 @@ class ConfirmationReply(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["workspace", "phone", "kind", "-created_at"], name="auto_reply_recent")]
 
     def __str__(self) -> str:
-        return f"Confirmation to {self.phone} ({self.status})"
+        return f"{self.get_kind_display()} to {self.phone} ({self.status})"
 
 
 class LikelyOptOut(models.Model):

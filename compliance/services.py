@@ -14,6 +14,8 @@ from emuchat import phones
 from messaging import services as messaging_services
 from messaging.models import Message, SenderNumber
 from optouts import services as optout_services
+from optouts.keywords import contains_word
+from optouts.locks import lock_numbers
 from optouts.models import Method, OptOut, OptOutEvent
 from workspaces.models import Workspace
 
@@ -21,6 +23,7 @@ from . import keywords
 from .likely import likely_opt_out
 from .models import (
     DEFAULT_CONFIRMATION,
+    DEFAULT_HELP_REPLY,
     MAX_CONFIRMATION_LENGTH,
     ComplianceSettings,
     ConfirmationReply,
@@ -32,6 +35,8 @@ log = logging.getLogger(__name__)
 
 # The FCC lets a sender confirm an opt-out with one text within five minutes.
 CONFIRMATION_WINDOW = timedelta(minutes=5)
+# Carriers expect an answer to HELP; more than one a day to the same number is noise (or abuse).
+HELP_REPLY_EVERY = timedelta(hours=24)
 LINK_REASON = "Opted out via link"
 
 
@@ -98,6 +103,7 @@ def update_settings(
     custom_opt_in: Iterable[str],
     confirmation_enabled: bool,
     confirmation_template: str,
+    help_reply: str | None = None,
     actor=None,
 ) -> ComplianceSettings:
     """Save the workspace's keyword packs, own keywords and confirmation reply.
@@ -117,13 +123,27 @@ def update_settings(
         raise ValidationError(
             {"confirmation_template": f"Keep the confirmation under {MAX_CONFIRMATION_LENGTH} characters."}
         )
+    help_text = _clean_help_reply(help_reply)
     with transaction.atomic():
         found, _ = ComplianceSettings.objects.select_for_update().get_or_create(workspace=workspace)
         found.packs, found.custom_opt_out, found.custom_opt_in = packs, opt_out_words, opt_in_words
         found.confirmation_enabled, found.confirmation_template = confirmation_enabled, template
+        if help_text is not None:
+            found.help_reply = help_text
         found.updated_by = actor
         found.save()
     return found
+
+
+def _clean_help_reply(help_reply: str | None) -> str | None:
+    if help_reply is None:
+        return None  # Not on the form that called us: keep what is saved.
+    text = help_reply.strip() or DEFAULT_HELP_REPLY
+    if len(text) > MAX_CONFIRMATION_LENGTH:
+        raise ValidationError({"help_reply": f"Keep the HELP reply under {MAX_CONFIRMATION_LENGTH} characters."})
+    if not contains_word(text, ["STOP"]):
+        raise ValidationError({"help_reply": "Say how to opt out in the HELP reply, e.g. “Reply STOP to opt out”."})
+    return text
 
 
 def confirmation_text(workspace: Workspace, template: str) -> str:
@@ -159,6 +179,7 @@ def send_confirmation(*, message: Message, optout: OptOut) -> Message | None:
     exemption = ConfirmationReply.objects.create(
         workspace=workspace,
         phone=optout.phone,
+        kind=ConfirmationReply.Kind.CONFIRMATION,
         optout_event=event,
         inbound_message=message,
         expires_at=event.at + CONFIRMATION_WINDOW,
@@ -180,12 +201,53 @@ def send_confirmation(*, message: Message, optout: OptOut) -> Message | None:
         return None
 
 
+def send_help_reply(*, message: Message) -> Message | None:
+    """Answer HELP / INFO with the workspace's help text: once per number per 24 hours, even if opted out.
+
+    Carriers require the answer even to an opted-out number, so it carries a
+    one-time guard exemption like the opt-out confirmation. The number's lock
+    makes two HELPs arriving at once get one answer.
+    """
+    workspace = message.workspace
+    phone = message.from_phone
+    now = timezone.now()
+    lock_numbers(workspace.id, [phone])
+    recent = ConfirmationReply.objects.filter(
+        workspace=workspace, phone=phone, kind=ConfirmationReply.Kind.HELP, created_at__gt=now - HELP_REPLY_EVERY
+    )
+    if recent.exists():
+        return None
+    found = ComplianceSettings.objects.filter(workspace=workspace).first()
+    template = found.help_reply if found is not None and found.help_reply else DEFAULT_HELP_REPLY
+    exemption = ConfirmationReply.objects.create(
+        workspace=workspace,
+        phone=phone,
+        kind=ConfirmationReply.Kind.HELP,
+        inbound_message=message,
+        expires_at=now + CONFIRMATION_WINDOW,
+    )
+    sender = SenderNumber.objects.filter(workspace=workspace, phone=message.to_phone).first()
+    try:
+        with transaction.atomic():
+            return messaging_services.send_message(
+                workspace=workspace,
+                to=phone,
+                body=confirmation_text(workspace, template),
+                sender=sender,
+                guard_exemption=exemption.pk,
+            )
+    except ValidationError as error:
+        log.warning("HELP reply to %s not sent: %s", phone, error)
+        ConfirmationReply.objects.filter(pk=exemption.pk).update(status=ConfirmationReply.Status.FAILED)
+        return None
+
+
 # --- likely opt-outs ---------------------------------------------------------------
 
 
-def flag_if_likely(*, message: Message) -> LikelyOptOut | None:
+def flag_if_likely(*, message: Message, extra_opt_out: Iterable[str] = ()) -> LikelyOptOut | None:
     """Put an inbound text that reads like "stop texting me" in the review queue. Never opts out."""
-    rule = likely_opt_out(message.body)
+    rule = likely_opt_out(message.body, extra_opt_out=extra_opt_out)
     if rule is None:
         return None
     phone, _ = phones.parse(message.from_phone, "")

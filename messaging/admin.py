@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from emuchat.admin import ReadOnlyAdmin
 
-from .models import Message, SenderNumber
+from .models import Message, SenderNumber, UnroutedMessage
 
 
 @admin.register(SenderNumber)
@@ -20,3 +20,12 @@ class MessageAdmin(ReadOnlyAdmin):
     list_filter = ["status", "direction", "failure_reason", "workspace"]
     search_fields = ["to_phone", "from_phone", "provider_sid"]
     raw_id_fields = ["conversation", "created_by"]
+
+
+@admin.register(UnroutedMessage)
+class UnroutedMessageAdmin(ReadOnlyAdmin):
+    """Signed inbound texts to numbers no workspace has: find a lost STOP here."""
+
+    list_display = ["received_at", "to_phone", "from_phone", "body", "provider_sid"]
+    search_fields = ["to_phone", "from_phone", "body", "provider_sid"]
+    date_hierarchy = "received_at"

@@ -72,3 +72,24 @@ class Message(models.Model):
     @property
     def is_outbound(self) -> bool:
         return self.direction == self.Direction.OUTBOUND
+
+
+class UnroutedMessage(models.Model):
+    """A signed inbound text to a number that is no workspace's sender (SPEC §11).
+
+    Kept so an operator can find it (a STOP to a pool number nobody registered
+    is still a STOP); adding the number to a workspace later does not replay it.
+    """
+
+    to_phone = models.CharField(max_length=20)
+    from_phone = models.CharField(max_length=20)
+    body = models.TextField(blank=True)
+    provider_sid = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["to_phone", "-received_at"], name="unrouted_by_number")]
+
+    def __str__(self) -> str:
+        return f"{self.from_phone} → {self.to_phone} ({self.received_at:%Y-%m-%d %H:%M})"

@@ -12,20 +12,17 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from compliance import guard as compliance_guard
-from compliance import links as optout_links
-from compliance import selectors as compliance_selectors
 from contacts.models import Contact
 from conversations.models import Conversation
 from emuchat import phones
-from optouts import keywords
 from optouts import services as optout_services
+from optouts.keywords import clean_text
 from optouts.locks import lock_numbers
-from optouts.models import Method
 from workspaces.models import Workspace
 
+from . import hooks
 from .backends import PROVIDER_INVALID_NUMBER, PROVIDER_UNSUBSCRIBED, OutgoingSms, ProviderError, get_backend
-from .models import Message, SenderNumber
+from .models import Message, SenderNumber, UnroutedMessage
 
 log = logging.getLogger(__name__)
 
@@ -100,14 +97,16 @@ def send_message(
     """Create one outbound text. Blocked numbers fail at once and never reach a worker.
 
     ``guard_exemption`` is the id of a ``compliance.ConfirmationReply``: the
-    single opt-out confirmation may pass the guard while its window is open.
+    single opt-out confirmation (or HELP reply) may pass the guard while its
+    window is open (messaging/hooks.py).
     """
     to_phone = phones.normalize(to, workspace.default_region)
     body = _clean_body(body)
     sender = _default_sender(workspace, sender)
     with transaction.atomic():
-        if optout_links.has_placeholder(body):
-            body = _clean_body(optout_links.expand(body, optout_links.code_for(workspace=workspace, phone=to_phone)))
+        personal = hooks.body_personaliser.personalise(workspace=workspace, body=body, phones=[to_phone])
+        if personal is not None:
+            body = _clean_body(personal[to_phone])
         conversation = _conversations_for(workspace, [to_phone], sender)[to_phone]
         blocked = optout_services.is_opted_out(workspace=workspace, phone=to_phone)
         message = Message.objects.create(
@@ -125,7 +124,7 @@ def send_message(
         if (
             blocked
             and guard_exemption is not None
-            and compliance_guard.reserve(
+            and hooks.guard_exemption.reserve(
                 exemption_id=guard_exemption, workspace=workspace, phone=to_phone, message_id=message.pk
             )
         ):
@@ -152,9 +151,7 @@ def send_bulk(
     summary can say so; a number given twice is texted once.
     """
     body = _clean_body(body)
-    with_links = optout_links.has_placeholder(body)
-    if with_links:
-        _clean_body(body.replace(optout_links.PLACEHOLDER, optout_links.sample_url()))
+    _clean_body(hooks.body_personaliser.preview(body))
     sender = _default_sender(workspace, sender)
     valid: list[str] = []
     invalid: list[str] = []
@@ -170,7 +167,7 @@ def send_bulk(
     with transaction.atomic():
         blocked = optout_services.opted_out_among(workspace=workspace, phones=numbers)
         conversations = _conversations_for(workspace, numbers, sender)
-        codes = optout_links.codes_for(workspace=workspace, phones=numbers) if with_links else {}
+        personal = hooks.body_personaliser.personalise(workspace=workspace, body=body, phones=numbers) or {}
         common = dict(
             workspace=workspace,
             direction=Message.Direction.OUTBOUND,
@@ -182,7 +179,7 @@ def send_bulk(
             Message(
                 conversation=conversations[n],
                 to_phone=n,
-                body=optout_links.expand(body, codes[n]) if with_links else body,
+                body=personal.get(n, body),
                 status=Status.FAILED if n in blocked else status,
                 failure_reason=Reason.OPTED_OUT if n in blocked else "",
                 **common,
@@ -204,12 +201,25 @@ def send_bulk(
 
 def cancel_pending(*, workspace: Workspace, phone: str) -> int:
     """Cancel every queued or scheduled text to ``phone``; returns how many."""
-    return Message.objects.filter(
+    return cancel_pending_to(workspace=workspace, phones=[phone])
+
+
+def cancel_pending_to(*, workspace: Workspace, phones: list[str]) -> int:
+    """Cancel the queued and scheduled texts to ``phones``, in one update; returns how many.
+
+    Registered with ``optouts.services.on_opt_out`` (messaging/apps.py), so it
+    runs inside every opt-out's transaction. Texts the guard lets through on
+    purpose (the opt-out confirmation, the HELP reply) are left to go.
+    """
+    if not phones:
+        return 0
+    pending = Message.objects.filter(
         workspace=workspace,
         direction=Message.Direction.OUTBOUND,
-        to_phone=phone,
+        to_phone__any=frozenset(phones),
         status__in=[Status.QUEUED, Status.SCHEDULED],
-    ).update(status=Status.CANCELLED, updated_at=timezone.now())
+    ).exclude(pk__in=hooks.guard_exemption.held_message_ids(workspace=workspace))
+    return pending.update(status=Status.CANCELLED, updated_at=timezone.now())
 
 
 def _fail(message: Message, reason: str, error: str = "") -> None:
@@ -231,7 +241,7 @@ def deliver(message_id: int) -> None:
         lock_numbers(message.workspace_id, [message.to_phone], shared=True)
         if optout_services.is_opted_out(
             workspace=message.workspace, phone=message.to_phone
-        ) and not compliance_guard.consume(message_id=message.pk):
+        ) and not hooks.guard_exemption.consume(message_id=message.pk):
             _fail(message, Reason.OPTED_OUT)
             return
         sms = OutgoingSms(
@@ -251,13 +261,27 @@ def deliver(message_id: int) -> None:
             else:
                 reason = Reason.PROVIDER_ERROR
             _fail(message, reason, str(exc))
-            return
+            unsubscribed_code = exc.code if exc.code in PROVIDER_UNSUBSCRIBED else None
         except Exception as exc:  # noqa: BLE001 - any crash in the client is a failed send, not a retry
             log.exception("Provider call for message %s crashed", message.pk)
             _fail(message, Reason.PROVIDER_ERROR, f"The provider could not be reached: {exc}")
             return
-        message.status, message.provider_sid, message.sent_at = Status.SENT, provider_sid, timezone.now()
-        message.save(update_fields=["status", "provider_sid", "sent_at", "updated_at"])
+        else:
+            message.status, message.provider_sid, message.sent_at = Status.SENT, provider_sid, timezone.now()
+            message.save(update_fields=["status", "provider_sid", "sent_at", "updated_at"])
+            return
+    if unsubscribed_code is not None:
+        # After the guard's shared lock is released: the opt-out takes the exclusive one.
+        record_provider_opt_out(message, error_code=unsubscribed_code)
+
+
+def record_provider_opt_out(message: Message, *, error_code: int) -> None:
+    """The provider says the recipient of ``message`` replied STOP to it (21610): put them on the list."""
+    if phones.parse(message.to_phone, "")[0] is None:
+        return
+    optout_services.record_provider_opt_out(
+        workspace=message.workspace, phone=message.to_phone, error_code=error_code, message_id=message.pk
+    )
 
 
 def dispatch_due(*, limit: int = 500) -> int:
@@ -301,18 +325,22 @@ def recover_stuck(*, now: datetime | None = None) -> dict[str, int]:
     return {"interrupted": interrupted, "requeued": len(lost)}
 
 
-def receive_message(*, to: str, from_: str, body: str, provider_sid: str) -> Message | None:
-    """Store an inbound text and apply its keyword. ``None`` when ``to`` is not ours.
+def receive_message(*, to: str, from_: str, body: str, provider_sid: str, opt_out_type: str = "") -> Message | None:
+    """Store an inbound text and act on its keyword. ``None`` when ``to`` is not ours.
 
-    A repeated ``provider_sid`` returns the stored message and changes nothing.
+    A text to a number no workspace has is kept as an ``UnroutedMessage``. A
+    repeated ``provider_sid`` returns the stored message and changes nothing.
+    ``opt_out_type`` is the provider's own verdict (Twilio's ``OptOutType``),
+    taken only from signed requests. Control characters are dropped first.
     """
+    to, from_, body = clean_text(to).strip(), clean_text(from_).strip(), clean_text(body)
     to_phone, _ = phones.parse(to, "")
     sender = SenderNumber.objects.select_related("workspace").filter(phone=to_phone or to).first()
     if sender is None:
-        log.warning("Inbound text to unknown number %s ignored", to)
+        _keep_unrouted(to=to_phone or to, from_=from_, body=body, provider_sid=provider_sid)
         return None
     workspace = sender.workspace
-    from_phone = phones.parse(from_, workspace.default_region)[0] or from_.strip()[:20]
+    from_phone = phones.parse(from_, workspace.default_region)[0] or from_[:20]
     if provider_sid and (existing := Message.objects.filter(provider_sid=provider_sid).first()):
         return existing
     with transaction.atomic():
@@ -329,7 +357,7 @@ def receive_message(*, to: str, from_: str, body: str, provider_sid: str) -> Mes
                     direction=Message.Direction.INBOUND,
                     from_phone=from_phone,
                     to_phone=sender.phone,
-                    body=body or "",
+                    body=body,
                     status=Status.RECEIVED,
                     provider_sid=provider_sid or None,
                 )
@@ -338,37 +366,19 @@ def receive_message(*, to: str, from_: str, body: str, provider_sid: str) -> Mes
             return Message.objects.filter(provider_sid=provider_sid).first()
         conversation.last_message_at = message.created_at
         conversation.save(update_fields=["contact", "last_message_at"])
-        apply_keyword(message)
+        # Keywords live in compliance (above us): it registered this handler (messaging/hooks.py).
+        hooks.inbound_handler()(message, opt_out_type=opt_out_type)
     return message
 
 
-def apply_keyword(message: Message) -> str | None:
-    """Act on STOP / SUBSCRIBE (and the workspace's own keywords) in an inbound message (SPEC §4)."""
-    # compliance.services sends texts through this module: imported here to avoid the cycle.
-    from compliance import services as compliance_services
-
-    extra = compliance_selectors.keywords_for(message.workspace)
-    result = keywords.match_keyword(message.body, extra_opt_out=extra.opt_out, extra_opt_in=extra.opt_in)
-    if result is not None and phones.parse(message.from_phone, "")[0] is None:
-        log.warning("Keyword from %s (not a phone number) not applied", message.from_phone)
-        return None
-    if result == "opt_out":
-        optout = optout_services.opt_out(
-            workspace=message.workspace,
-            phone=message.from_phone,
-            method=Method.REPLY,
-            reason=message.body,
-            source_message=message,
-        )
-        compliance_services.send_confirmation(message=message, optout=optout)
-    elif result == "opt_in":
-        optout_services.opt_in(
-            workspace=message.workspace,
-            phone=message.from_phone,
-            method=Method.REPLY,
-            message_id=message.pk,
-            message=message.body,
-        )
-    else:
-        compliance_services.flag_if_likely(message=message)
-    return result
+def _keep_unrouted(*, to: str, from_: str, body: str, provider_sid: str) -> None:
+    log.warning("Inbound text to unknown number %s kept as an unrouted message", to)
+    values = {"to_phone": to[:20], "from_phone": from_[:20], "body": body}
+    if not provider_sid:
+        UnroutedMessage.objects.create(**values)
+        return
+    try:
+        with transaction.atomic():
+            UnroutedMessage.objects.get_or_create(provider_sid=provider_sid, defaults=values)
+    except IntegrityError:
+        pass  # The same MessageSid stored by a concurrent request.

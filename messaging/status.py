@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from .backends import PROVIDER_INVALID_NUMBER, PROVIDER_UNSUBSCRIBED
 from .models import Message
+from .services import record_provider_opt_out
 
 Status = Message.Status
 Reason = Message.FailureReason
@@ -33,6 +34,9 @@ def record_delivery_status(*, provider_sid: str, status: str, error_code: str = 
             error_message=f"The carrier reported the text {status}" + (f" (error {code})." if code else "."),
             updated_at=timezone.now(),
         )
+        if code in PROVIDER_UNSUBSCRIBED and (message := messages.select_related("workspace").first()):
+            # The recipient replied STOP to the provider: that is an opt-out here too (SPEC §4).
+            record_provider_opt_out(message, error_code=code)
     else:
         return False
     return bool(changed)

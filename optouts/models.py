@@ -28,6 +28,8 @@ class OptOut(models.Model):
     source_message = models.ForeignKey(
         "messaging.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Not stored: how many queued or scheduled texts the opt-out that returned this entry cancelled.
+    cancelled_texts = 0
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -116,6 +118,9 @@ class ImportJob(models.Model):
     duplicates = models.PositiveIntegerField(default=0)
     existing = models.PositiveIntegerField(default=0)
     invalid = models.PositiveIntegerField(default=0)
+    cancelled_texts = models.PositiveIntegerField(
+        default=0, help_text="Queued or scheduled texts to the imported numbers that the import cancelled."
+    )
     invalid_file = models.FileField(upload_to="imports/invalid/%Y/%m/", max_length=255, blank=True)
     error = models.TextField(blank=True)
     # The file is checked whole, then imported in batches; ``last_row`` is the

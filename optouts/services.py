@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from emuchat import phones
@@ -20,6 +21,30 @@ Action = OptOutEvent.Action
 _LOOKUP_CHUNK = 100_000
 _IS_OPTED_OUT_SQL = f"SELECT 1 FROM {OptOut._meta.db_table} WHERE workspace_id = %s AND phone = %s LIMIT 1"  # noqa: S608
 _E164 = re.compile(r"^\+[1-9]\d{5,14}$")
+PROVIDER_REASON = "The provider reported that this number replied STOP (Twilio error {code})."
+
+# --- the hook apps above this one register with -------------------------------------
+#
+# Opt-outs are below messaging in the layers, yet every opt-out must cancel the
+# texts still waiting to go to the number, in the same transaction (SPEC §6).
+# messaging registers a listener in its AppConfig.ready(); each opt-out write
+# calls every listener inside its transaction, after taking the number's lock.
+OptOutListener = Callable[..., int]
+_opt_out_listeners: list[OptOutListener] = []
+
+
+def on_opt_out(listener: OptOutListener) -> None:
+    """Call ``listener(workspace=..., phones=[e164, ...]) -> int`` inside every opt-out's transaction.
+
+    It returns how many texts it cancelled; the total is on the returned
+    ``OptOut.cancelled_texts`` (and in an import's summary).
+    """
+    if listener not in _opt_out_listeners:
+        _opt_out_listeners.append(listener)
+
+
+def _opted_out(workspace: Workspace, phones: list[str]) -> int:
+    return sum(listener(workspace=workspace, phones=phones) for listener in _opt_out_listeners)
 
 
 def _record(workspace: Workspace, phone: str, action: str, method: str, actor=None, **details) -> OptOutEvent:
@@ -64,12 +89,58 @@ def opt_out(
     ``reject_existing`` turns "already opted out" into a ValidationError on
     ``phone`` (code ``already_opted_out``), for the Add Opt-Out form and the
     API. ``event_details`` are added to the event, e.g. the API token used.
+    The texts still queued or scheduled to the number are cancelled in the same
+    transaction; how many is on the returned entry's ``cancelled_texts``.
     """
     _check_method(workspace=workspace, method=method, actor=actor, source_message=source_message)
-    e164 = phones.normalize(phone, workspace.default_region)
-    details = {"reason": reason, **(event_details or {})}
+    details = dict(event_details or {})
     if source_message is not None:
         details |= {"message_id": source_message.id, "message": source_message.body}
+    return _write_opt_out(
+        workspace=workspace,
+        phone=phone,
+        method=method,
+        reason=reason,
+        actor=actor,
+        source_message=source_message,
+        reject_existing=reject_existing,
+        details=details,
+    )
+
+
+def record_provider_opt_out(
+    *, workspace: Workspace, phone: str, error_code: int = 21610, message_id: int | None = None
+) -> OptOut:
+    """The provider refused a send because the recipient replied STOP to *it* (Twilio 21610).
+
+    The one Reply entry with no source message (SPEC §4, §6): the STOP reached
+    the provider, not us, so there is no inbound text to point at.
+    """
+    return _write_opt_out(
+        workspace=workspace,
+        phone=phone,
+        method=Method.REPLY,
+        reason=PROVIDER_REASON.format(code=error_code),
+        actor=None,
+        source_message=None,
+        reject_existing=False,
+        details={"provider_error": error_code, "outbound_message_id": message_id},
+    )
+
+
+def _write_opt_out(
+    *,
+    workspace: Workspace,
+    phone: str,
+    method: str,
+    reason: str,
+    actor,
+    source_message,
+    reject_existing: bool,
+    details: dict,
+) -> OptOut:
+    e164 = phones.normalize(phone, workspace.default_region)
+    details = {"reason": reason, **details}
     with transaction.atomic():
         lock_numbers(workspace.id, [e164])
         existing = OptOut.objects.filter(workspace=workspace, phone=e164).first()
@@ -89,11 +160,13 @@ def opt_out(
                 existing = OptOut.objects.get(workspace=workspace, phone=e164)
             else:
                 _record(workspace, e164, Action.OPTED_OUT, method, actor, **details)
+                optout.cancelled_texts = _opted_out(workspace, [e164])
                 return optout
         if reject_existing:
             raise _already_opted_out(e164)
         details |= {"already_opted_out": True, "existing_method": existing.method}
         _record(workspace, e164, Action.OPTED_OUT, method, actor, **details)
+        existing.cancelled_texts = _opted_out(workspace, [e164])
         return existing
 
 
@@ -113,7 +186,10 @@ def add_opt_out(
 
 
 def opt_in(*, workspace: Workspace, phone: str, actor=None, method: str = Method.MANUAL, **details) -> bool:
-    """Take ``phone`` off the list. Returns whether it was on it."""
+    """Take ``phone`` off the list. Returns whether it was on it.
+
+    ``details`` go on the event: the member's ``reason``, the inbound ``message_id``…
+    """
     if method not in Method.values:
         raise ValidationError(f"“{method}” is not an opt-out method.")
     e164 = phones.normalize(phone, workspace.default_region)
@@ -145,6 +221,8 @@ def edit_opt_out(*, workspace: Workspace, optout: OptOut, phone: str, reason: st
         if new_phone != old_phone:
             # The old number's history should say where its entry went.
             _record(workspace, old_phone, Action.EDITED, optout.method, actor, **changes)
+            # The new number is opted out now: what waits to go to it is cancelled like any opt-out.
+            optout.cancelled_texts = _opted_out(workspace, [new_phone])
     return optout
 
 
@@ -196,6 +274,10 @@ def import_batch(
 ) -> tuple[int, int]:
     """Add E.164 ``phones`` from an import; returns ``(added, already opted out)``.
 
+    Texts still queued or scheduled to any of them are cancelled in the same
+    transaction, in one set-based update per listener; how many is added to
+    ``import_job.cancelled_texts`` when there is a job.
+
     Takes the per-number locks like every other writer, so the pre-send
     guard's invariant holds for imported numbers too, and records one event
     per number actually added. A number already on the list keeps its entry
@@ -216,6 +298,9 @@ def import_batch(
             added = _insert_imported_pg(workspace, numbers, reason, actor, details)
         else:
             added = _insert_imported_orm(workspace, numbers, reason, actor, details)
+        cancelled = _opted_out(workspace, numbers)
+        if cancelled and import_job is not None:
+            _count_cancelled(import_job, cancelled)
         on_list = set(numbers).difference(added)
         if on_list and import_job is not None:
             # This import's own event marks the numbers it added itself, in one indexed query.
@@ -225,6 +310,11 @@ def import_batch(
                 ).values_list("phone", flat=True)
             )
     return len(added), len(on_list)
+
+
+def _count_cancelled(import_job, cancelled: int) -> None:
+    # In the batch's transaction: a batch that rolls back takes its count with it.
+    type(import_job).objects.filter(pk=import_job.pk).update(cancelled_texts=F("cancelled_texts") + cancelled)
 
 
 # Table names come from the models; every value is a parameter.

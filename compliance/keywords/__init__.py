@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from optouts.keywords import DEFAULT_KEYWORDS, fold
+from optouts.keywords import CARRIER_OPT_OUT, DEFAULT_KEYWORDS, fold
 
 from .packs import PACKS, PACKS_BY_ID, Pack
 
@@ -74,4 +74,6 @@ def conflict(word: str, others: Iterable[str]) -> str | None:
 
 
 def default_words(kind: str) -> tuple[str, ...]:
-    return tuple(word for word, result in DEFAULT_KEYWORDS if result == kind)
+    """The always-on words of a kind: the article's, then (for opt-out) the carriers'."""
+    words = tuple(word for word, result in DEFAULT_KEYWORDS if result == kind)
+    return words + CARRIER_OPT_OUT if kind == "opt_out" else words

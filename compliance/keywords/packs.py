@@ -1,9 +1,11 @@
 """Ready-made keyword packs a workspace can switch on (Settings → Compliance).
 
-Matched like every keyword (start of the trimmed message, whole word) and,
-being typed by people on many keyboards, ignoring case and accents, so
-ARRET and ARRÊT are the same word. Opt-in words are deliberately few: a false
-opt-in texts someone who asked not to be texted.
+Matched like every keyword that is not one of the article's three: as the
+whole message (after normalisation), ignoring case and accents, so ARRET and
+ARRÊT are the same word and "Baja la música" is not an opt-out (it goes to
+review). Opt-in words are deliberately few: a false opt-in texts someone who
+asked not to be texted. The carrier/FCC opt-out words are always on
+(``optouts.keywords.CARRIER_OPT_OUT``), so the US pack holds only opt-in words.
 """
 
 from __future__ import annotations
@@ -24,8 +26,11 @@ PACKS: tuple[Pack, ...] = (
     Pack(
         id="us_carrier",
         name="US carrier and FCC words",
-        description="The words US carriers (CTIA) and the FCC's revocation rule treat as opting out or back in.",
-        opt_out=("STOPALL", "END", "QUIT", "CANCEL", "REVOKE", "OPTOUT", "OPT OUT"),
+        description=(
+            "START, YES and UNSTOP opt back in, as US carriers (CTIA) expect. Their opt-out words"
+            " (STOPALL, END, CANCEL, QUIT, REVOKE, OPT OUT) are always on, with or without this pack."
+        ),
+        opt_out=(),
         opt_in=("START", "YES", "UNSTOP"),
     ),
     Pack(

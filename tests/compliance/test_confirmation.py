@@ -103,7 +103,7 @@ def test_an_opt_out_by_a_pack_or_custom_word_gets_the_confirmation_too(
     confirmation_on.save()
     with django_capture_on_commit_callbacks(execute=True):
         inbound(client, body="Quit", sid="SM1")
-        inbound(client, body="no more please", from_="+14155550124", sid="SM2")
+        inbound(client, body="No more!", from_="+14155550124", sid="SM2")
     expected = [DEFAULT_CONFIRMATION.replace("{workspace}", "Acme Bakery")]
     assert _texts_to(NUMBER, sms_outbox) == expected
     assert _texts_to("+14155550124", sms_outbox) == expected
@@ -119,7 +119,10 @@ def test_the_guard_still_blocks_every_other_text_to_the_number(
         single = messaging_services.send_message(workspace=workspace, to=NUMBER, body="Hi again", actor=member)
         (bulk,) = messaging_services.send_bulk(workspace=workspace, recipients=[NUMBER], body="Sale", actor=member)
     messaging_services.deliver(waiting.pk)
-    for message in (waiting, single, bulk):
+    waiting.refresh_from_db()
+    # The STOP cancelled what was waiting (SPEC §6); what came after is refused by the guard.
+    assert waiting.status == "cancelled"
+    for message in (single, bulk):
         message.refresh_from_db()
         assert (message.status, message.failure_reason) == ("failed", "opted_out"), message.body
     assert len(_texts_to(NUMBER, sms_outbox)) == 1

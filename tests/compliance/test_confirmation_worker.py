@@ -68,4 +68,6 @@ def test_simultaneous_stops_get_one_confirmation_and_nothing_else_gets_through(
     ]
     assert ConfirmationReply.objects.get().status == "used"
     blocked = Message.objects.filter(direction="outbound", status="failed", failure_reason="opted_out")
-    assert set(blocked.values_list("body", flat=True)) == {"Sale!", "Another sale"}
+    assert set(blocked.values_list("body", flat=True)) == {"Another sale"}
+    # Scheduled before the STOPs: the opt-out cancelled it (SPEC §6).
+    assert Message.objects.get(pk=earlier.pk).status == "cancelled"

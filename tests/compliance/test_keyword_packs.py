@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from compliance import services as compliance_services
 from compliance.keywords import PACKS, keywords_from
-from compliance.models import ComplianceSettings
+from compliance.models import ComplianceSettings, LikelyOptOut
 from optouts import services as optout_services
 from optouts.keywords import match_keyword
 from optouts.models import OptOut
@@ -35,18 +35,18 @@ def _settings_url():
 
 
 @pytest.mark.parametrize(("pack", "word", "kind"), PACK_WORDS)
-def test_every_pack_word_matches_as_the_pack_says(pack, word, kind):
+def test_every_pack_word_matches_as_the_whole_message(pack, word, kind):
     extra = _extra(packs=[pack])
-    for text in (word, word.lower(), f"  {word.title()}\n", f"{word}, please", f"{word}!"):
+    for text in (word, word.lower(), f"  {word.title()}\n", f"{word}!", f'"{word}"', f"{word}.", f"🙏 {word}"):
         assert match_keyword(text, **extra) == kind, text
 
 
 @pytest.mark.parametrize(("pack", "word", "kind"), PACK_WORDS)
-def test_a_pack_word_inside_a_longer_word_or_later_in_the_text_does_not_match(pack, word, kind):
+def test_a_pack_word_inside_a_longer_word_or_a_sentence_does_not_match(pack, word, kind):
+    # Pack words are everyday words in their language: only the whole message counts (SPEC §4).
     extra = _extra(packs=[pack])
-    assert match_keyword(f"{word}X", **extra) is None
-    assert match_keyword(f"{word}2", **extra) is None
-    assert match_keyword(f"Hello {word}", **extra) is None
+    for text in (f"{word}X", f"{word}2", f"Hello {word}", f"{word}, please", f"{word} la música"):
+        assert match_keyword(text, **extra) is None, text
 
 
 @pytest.mark.parametrize(("pack", "word", "kind"), PACK_WORDS)
@@ -59,17 +59,17 @@ def test_pack_words_do_nothing_until_the_pack_is_enabled(pack, word, kind):
     [
         ("arret", "opt_out"),
         ("Arrêt", "opt_out"),
-        ("ARRÊT svp", "opt_out"),
+        ("ARRÊT!", "opt_out"),
         ("arrêter", "opt_out"),
         ("désabonner", "opt_out"),
         ("DESABONNER", "opt_out"),
         ("Baja", "opt_out"),
         ("alto.", "opt_out"),
         ("stopp", "opt_out"),
-        ("STOPP bitte", "opt_out"),
+        ("Stopp.", "opt_out"),
         ("opt out", "opt_out"),
         ("Opt-out", "opt_out"),
-        ("OPT  OUT please", "opt_out"),
+        ("OPT  OUT", "opt_out"),
         ("optout", "opt_out"),
         ("quit", "opt_out"),
         ("Yes", "opt_in"),
@@ -102,7 +102,8 @@ def test_the_defaults_still_win_and_behave_exactly_as_before():
 
 def test_custom_words_match_like_pack_words():
     extra = _extra(opt_out=["NO MORE", "LEAVE"], opt_in=["JOIN"])
-    assert match_keyword("No more, thanks", **extra) == "opt_out"
+    assert match_keyword("No more.", **extra) == "opt_out"
+    assert match_keyword("No more, thanks", **extra) is None
     assert match_keyword("no-more", **extra) == "opt_out"
     assert match_keyword("leave", **extra) == "opt_out"
     assert match_keyword("Join!", **extra) == "opt_in"
@@ -118,18 +119,18 @@ def test_a_reply_with_any_pack_word_acts_on_the_list(client, workspace, pack, wo
     ComplianceSettings.objects.create(workspace=workspace, packs=[pack])
     if kind == "opt_in":
         optout_services.opt_out(workspace=workspace, phone=NUMBER, method="manual")
-    inbound(client, body=f"{word.lower()} please")
+    inbound(client, body=f"{word.lower()}!")
     if kind == "opt_out":
         optout = OptOut.objects.get(workspace=workspace, phone=NUMBER)
-        assert (optout.method, optout.reason) == ("reply", f"{word.lower()} please")
-        assert optout.source_message.body == f"{word.lower()} please"
+        assert (optout.method, optout.reason) == ("reply", f"{word.lower()}!")
+        assert optout.source_message.body == f"{word.lower()}!"
     else:
         assert not OptOut.objects.filter(workspace=workspace, phone=NUMBER).exists()
 
 
 def test_a_pack_word_does_nothing_in_a_workspace_that_did_not_enable_it(client, workspace, other_workspace):
-    ComplianceSettings.objects.create(workspace=other_workspace, packs=["us_carrier"])
-    inbound(client, body="QUIT")
+    ComplianceSettings.objects.create(workspace=other_workspace, packs=["spanish"])
+    inbound(client, body="BAJA")
     assert not OptOut.objects.exists()
 
 
@@ -143,8 +144,15 @@ def test_a_custom_word_opts_out_by_reply(client, workspace, member):
         confirmation_template="",
         actor=member,
     )
-    inbound(client, body="No more please")
+    inbound(client, body="No more")
     assert OptOut.objects.get().method == "reply"
+
+
+def test_a_sentence_starting_with_a_custom_word_goes_to_review_not_the_list(client, workspace, member):
+    ComplianceSettings.objects.create(workspace=workspace, custom_opt_out=["NO MORE"])
+    inbound(client, body="No more cake for me, thanks")
+    assert not OptOut.objects.exists()
+    assert LikelyOptOut.objects.get().rule == "starts_with_opt_out_word"
 
 
 # --- the settings service and page ----------------------------------------------------
@@ -174,6 +182,8 @@ def _update(workspace, **changes):
         ({"packs": ["french"], "custom_opt_in": ["arret"]}, "custom_opt_in", "is an opt-out word"),
         ({"packs": ["us_carrier"], "custom_opt_in": ["Quit"]}, "custom_opt_in", "QUIT is an opt-out word"),
         ({"custom_opt_out": ["stop"]}, "custom_opt_out", "default opt-out keyword"),
+        ({"custom_opt_out": ["opt-out"]}, "custom_opt_out", "default opt-out keyword"),
+        ({"custom_opt_in": ["end"]}, "custom_opt_in", "END is an opt-out word"),
         ({"custom_opt_out": ["please stop now"]}, "custom_opt_out", "one or two words"),
         ({"custom_opt_out": ["st*p"]}, "custom_opt_out", "one or two words"),
         ({"packs": ["klingon"]}, "packs", "Unknown keyword pack"),
@@ -187,9 +197,9 @@ def test_conflicting_or_malformed_keywords_are_refused_with_a_clear_error(worksp
 
 
 def test_every_pack_can_be_enabled_together_without_conflicts(workspace):
-    saved = _update(workspace, packs=ALL_PACKS, custom_opt_out=["opt-out", "no more"], custom_opt_in=["join"])
+    saved = _update(workspace, packs=ALL_PACKS, custom_opt_out=["leave-me", "no more"], custom_opt_in=["join"])
     assert saved.packs == ALL_PACKS
-    assert saved.custom_opt_out == ["OPT OUT", "NO MORE"]
+    assert saved.custom_opt_out == ["LEAVE ME", "NO MORE"]
 
 
 def test_the_settings_page_shows_the_defaults_and_the_packs(member_client, workspace):

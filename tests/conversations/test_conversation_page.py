@@ -55,7 +55,8 @@ def test_thread_shows_bubbles_each_outbound_with_its_status(member_client, works
     assert [direction for direction, _ in bubbles] == ["in", "out", "out", "out"]
     assert "Hi there" in bubbles[0][1]
     assert "Delivered one" in bubbles[1][1] and "✓ Delivered" in bubbles[1][1]
-    assert "Waiting one" in bubbles[2][1] and "Queued" in bubbles[2][1]
+    # Queued when the number opted out, so the opt-out cancelled it (SPEC §6).
+    assert "Waiting one" in bubbles[2][1] and "Cancelled" in bubbles[2][1]
     assert "Blocked one" in bubbles[3][1] and "Failed — opted out" in bubbles[3][1]
     assert "this number is on your opt-out list" in page
 

@@ -60,6 +60,8 @@ def test_delivery_task_checks_again_before_calling_the_provider(
         message = services.send_message(workspace=workspace, to="+14155550123", body="Hi", actor=member)
     assert message.status == "queued"
     optout_services.opt_out(workspace=workspace, phone="+14155550123", method="manual", actor=member)
+    # A text created concurrently with the opt-out escapes its cancellation (SPEC §6): the worker still checks.
+    Message.objects.filter(pk=message.pk).update(status="queued")
     tasks.deliver_message(message.pk)
     message.refresh_from_db()
     assert (message.status, message.failure_reason) == ("failed", "opted_out")
@@ -125,7 +127,10 @@ def test_scheduled_send_is_checked_again_when_it_goes_out(
     message = services.send_message(workspace=workspace, to="+14155550123", body="Later", scheduled_for=later)
     assert message.status == "scheduled"
     optout_services.opt_out(workspace=workspace, phone="+14155550123", method="manual", actor=member)
-    Message.objects.filter(pk=message.pk).update(scheduled_for=timezone.now() - timedelta(seconds=1))
+    # As if it escaped the opt-out's cancellation (created concurrently): the release still checks.
+    Message.objects.filter(pk=message.pk).update(
+        status="scheduled", scheduled_for=timezone.now() - timedelta(seconds=1)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.dispatch_due_messages() == 1
     message.refresh_from_db()
@@ -155,6 +160,9 @@ def test_scheduled_bulk_send_is_blocked_when_due(workspace, member, sms_outbox, 
         scheduled_for=timezone.now() + timedelta(hours=1),
     )
     optout_services.opt_out(workspace=workspace, phone="+14155550123", method="manual", actor=member)
+    assert Message.objects.get(to_phone="+14155550123").status == "cancelled"
+    # As if it escaped the cancellation (created concurrently with the opt-out).
+    Message.objects.filter(to_phone="+14155550123").update(status="scheduled")
     Message.objects.update(scheduled_for=timezone.now() - timedelta(seconds=1))
     with django_capture_on_commit_callbacks(execute=True):
         tasks.dispatch_due_messages()
