@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from .keywords import PACKS
-from .models import DEFAULT_CONFIRMATION, MAX_CONFIRMATION_LENGTH
+from .models import DEFAULT_CONFIRMATION, DEFAULT_HELP_REPLY, MAX_CONFIRMATION_LENGTH
 
 
 def _words(value: str) -> list[str]:
@@ -40,6 +40,16 @@ class ComplianceSettingsForm(forms.Form):
         initial=DEFAULT_CONFIRMATION,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="{workspace} becomes your workspace's name.",
+    )
+
+    help_reply = forms.CharField(
+        label="HELP reply",
+        required=False,
+        max_length=MAX_CONFIRMATION_LENGTH,
+        initial=DEFAULT_HELP_REPLY,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Sent once a day at most per number to HELP or INFO, even to opted-out numbers."
+        " {workspace} becomes your workspace's name; it must say how to opt out (Reply STOP).",
     )
 
     def clean_custom_opt_out(self) -> list[str]:

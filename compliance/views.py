@@ -72,6 +72,7 @@ def compliance_settings(request: HttpRequest) -> HttpResponse:
         "custom_opt_in": "\n".join(current.custom_opt_in),
         "confirmation_enabled": current.confirmation_enabled,
         "confirmation_template": current.confirmation_template,
+        "help_reply": current.help_reply,
     }
     form = ComplianceSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

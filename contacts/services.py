@@ -74,10 +74,12 @@ def opt_out_contact(*, workspace: Workspace, contact: Contact, actor=None) -> Op
     )
 
 
-def opt_in_contact(*, workspace: Workspace, contact: Contact, actor=None) -> bool:
+def opt_in_contact(*, workspace: Workspace, contact: Contact, actor=None, reason: str = "") -> bool:
     """The contact's Actions → Opt in: its number may be texted again. Returns whether it was opted out."""
     if contact.workspace_id != workspace.id:
         raise ValidationError("This contact belongs to another workspace.")
     if not contact.phone:
         raise ValidationError(f"{contact} has no phone number.")
-    return optout_services.opt_in(workspace=workspace, phone=contact.phone, actor=actor)
+    return optout_services.opt_in(
+        workspace=workspace, phone=contact.phone, actor=actor, **({"reason": reason} if reason else {})
+    )

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -13,6 +14,8 @@ from emuchat import phones
 from emuchat.forms import apply_validation_error
 from emuchat.pagination import paginate, query_without_page
 from optouts import selectors as optout_selectors
+from optouts.forms import OptInForm
+from optouts.notes import cancelled_note
 from workspaces.access import workspace_view
 
 from . import selectors, services
@@ -84,24 +87,56 @@ def _back(request: HttpRequest) -> HttpResponse:
     return redirect("contacts:list", slug=request.workspace.slug)
 
 
-def _change_opt_out(request: HttpRequest, pk: int, service: Callable[..., object], outcome: str) -> HttpResponse:
+def _change_opt_out(
+    request: HttpRequest, pk: int, service: Callable[..., object], outcome: Callable[[object], str], **extra
+) -> HttpResponse:
     contact = _get_contact(request, pk)
     try:
-        service(workspace=request.workspace, contact=contact, actor=request.user)
+        result = service(workspace=request.workspace, contact=contact, actor=request.user, **extra)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"{contact} ({phones.format_international(contact.phone)}) {outcome}")
+        messages.success(request, f"{contact} ({phones.format_international(contact.phone)}) {outcome(result)}")
     return _back(request)
 
 
 @workspace_view
 @require_POST
 def contact_opt_out(request: HttpRequest, pk: int) -> HttpResponse:
-    return _change_opt_out(request, pk, services.opt_out_contact, "is opted out. No texts will be sent to this number.")
+    return _change_opt_out(
+        request,
+        pk,
+        services.opt_out_contact,
+        lambda optout: "is opted out. No texts will be sent to this number." + cancelled_note(optout.cancelled_texts),
+    )
 
 
 @workspace_view
-@require_POST
+@require_http_methods(["GET", "POST"])
 def contact_opt_in(request: HttpRequest, pk: int) -> HttpResponse:
-    return _change_opt_out(request, pk, services.opt_in_contact, "is opted in and can be texted again.")
+    """GET asks first (saying how they opted out); POST opts the number in, with an optional reason."""
+    contact = _get_contact(request, pk)
+    form = OptInForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        return _change_opt_out(
+            request,
+            pk,
+            services.opt_in_contact,
+            lambda _: "is opted in and can be texted again.",
+            reason=form.cleaned_data["reason"],
+        )
+    optout = optout_selectors.optouts_by_phone(request.workspace, [contact.phone]).get(contact.phone)
+    cancel_url = reverse("contacts:detail", kwargs={"slug": request.workspace.slug, "pk": contact.pk})
+    return render(
+        request,
+        "optouts/opt_in_confirm.html",
+        {
+            "number": phones.format_international(contact.phone),
+            "who": str(contact),
+            "story": optout_selectors.how_opted_out(optout) if optout else "This number is not opted out.",
+            "asked_themselves": bool(optout and optout.method in ("reply", "link")),
+            "form": form,
+            "cancel_url": cancel_url,
+            "next": request.GET.get("next", ""),
+        },
+    )

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.views.decorators.http import require_http_methods, require_POST
@@ -15,6 +16,8 @@ from emuchat.pagination import paginate, query_without_page
 from messaging import services as messaging_services
 from optouts import selectors as optout_selectors
 from optouts import services as optout_services
+from optouts.forms import OptInForm
+from optouts.notes import cancelled_note
 from workspaces.access import workspace_view
 
 from . import selectors, services
@@ -123,11 +126,7 @@ def conversation_opt_out(request: HttpRequest, pk: int) -> HttpResponse:
     _, cancelled = services.opt_out_conversation(
         workspace=request.workspace, conversation=conversation, actor=request.user
     )
-    note = (
-        f" {cancelled} queued or scheduled message{'s were' if cancelled != 1 else ' was'} cancelled."
-        if cancelled
-        else ""
-    )
+    note = cancelled_note(cancelled)
     messages.success(
         request, f"{phones.format_international(conversation.phone)} is opted out: no texts will be sent to it.{note}"
     )
@@ -135,9 +134,31 @@ def conversation_opt_out(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @workspace_view
-@require_POST
+@require_http_methods(["GET", "POST"])
 def conversation_opt_in(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks first (saying how they opted out); POST opts the number in, with an optional reason."""
     conversation = _get_conversation(request, pk)
-    services.opt_in_conversation(workspace=request.workspace, conversation=conversation, actor=request.user)
-    messages.success(request, f"{phones.format_international(conversation.phone)} is opted in and can be texted again.")
-    return redirect("conversations:detail", slug=request.workspace.slug, pk=conversation.pk)
+    number = phones.format_international(conversation.phone)
+    form = OptInForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        services.opt_in_conversation(
+            workspace=request.workspace,
+            conversation=conversation,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(request, f"{number} is opted in and can be texted again.")
+        return redirect("conversations:detail", slug=request.workspace.slug, pk=conversation.pk)
+    optout = optout_selectors.optouts_by_phone(request.workspace, [conversation.phone]).get(conversation.phone)
+    return render(
+        request,
+        "optouts/opt_in_confirm.html",
+        {
+            "number": number,
+            "who": str(conversation.contact) if conversation.contact else "",
+            "story": optout_selectors.how_opted_out(optout) if optout else "This number is not opted out.",
+            "asked_themselves": bool(optout and optout.method in ("reply", "link")),
+            "form": form,
+            "cancel_url": reverse("conversations:detail", kwargs={"slug": request.workspace.slug, "pk": pk}),
+        },
+    )

@@ -13,3 +13,14 @@ class OptOutForm(forms.Form):
     reason = forms.CharField(
         label="Reason (optional)", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class OptInForm(forms.Form):
+    """*Opt in* from a menu asks first; the reason, if given, is kept on the event."""
+
+    reason = forms.CharField(
+        label="Why (optional)",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "e.g. They asked on the phone to get texts again."}),
+    )

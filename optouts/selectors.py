@@ -22,6 +22,9 @@ from django.core.cache import cache
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import Truncator
+from django.utils.timezone import localtime
 
 from contacts.models import Contact
 from workspaces.models import Workspace
@@ -137,3 +140,21 @@ def daily_optouts(workspace: Workspace, *, days: int = 30) -> list[dict]:
 
 def history_for(workspace: Workspace, phone: str):
     return OptOutEvent.objects.filter(workspace=workspace, phone=phone).select_related("actor").order_by("-at", "-id")
+
+
+def how_opted_out(optout: OptOut) -> str:
+    """One sentence for the *Opt in* confirmation: how this number came to be on the list.
+
+    For a reply or link the recipient asked themselves, so it says so first.
+    """
+    day = date_format(localtime(optout.created_at), "j M Y")
+    who = optout.created_by.get_full_name() or optout.created_by.get_username() if optout.created_by else ""
+    if optout.method == Method.REPLY and optout.source_message_id is None:
+        return f"Their carrier reported on {day} that they replied STOP."
+    if optout.method == Method.REPLY:
+        return f"They texted {Truncator(optout.reason).chars(60)} on {day}."
+    if optout.method == Method.LINK:
+        return f"They opted out through the link in a text on {day}."
+    if optout.method == Method.IMPORT:
+        return f"Imported{f' by {who}' if who else ''} on {day}."
+    return f"Opted out by hand{f' by {who}' if who else ''} on {day}."

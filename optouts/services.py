@@ -159,15 +159,20 @@ def _write_opt_out(
                 # A concurrent writer without the lock (SQLite) won the race.
                 existing = OptOut.objects.get(workspace=workspace, phone=e164)
             else:
-                _record(workspace, e164, Action.OPTED_OUT, method, actor, **details)
                 optout.cancelled_texts = _opted_out(workspace, [e164])
+                _record(workspace, e164, Action.OPTED_OUT, method, actor, **details, **_cancelled(optout))
                 return optout
         if reject_existing:
             raise _already_opted_out(e164)
         details |= {"already_opted_out": True, "existing_method": existing.method}
-        _record(workspace, e164, Action.OPTED_OUT, method, actor, **details)
         existing.cancelled_texts = _opted_out(workspace, [e164])
+        _record(workspace, e164, Action.OPTED_OUT, method, actor, **details, **_cancelled(existing))
         return existing
+
+
+def _cancelled(optout: OptOut) -> dict:
+    # On the event only when there were some, so the history (and the API) can say so.
+    return {"cancelled_texts": optout.cancelled_texts} if optout.cancelled_texts else {}
 
 
 def add_opt_out(

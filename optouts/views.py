@@ -16,6 +16,7 @@ from . import rows, selectors, services
 from .charts import chart_for
 from .forms import OptOutForm
 from .models import Method, OptOut
+from .notes import cancelled_note
 
 
 def _get_optout(request: HttpRequest, pk: int) -> OptOut:
@@ -60,7 +61,9 @@ def optout_add(request: HttpRequest) -> HttpResponse:
             apply_validation_error(form, error, "phone")
         else:
             messages.success(
-                request, f"{phones.format_international(optout.phone)} is opted out. No texts will be sent to it."
+                request,
+                f"{phones.format_international(optout.phone)} is opted out. No texts will be sent to it."
+                + cancelled_note(optout.cancelled_texts),
             )
             return redirect("optouts:list", slug=request.workspace.slug)
     return render(request, "optouts/form.html", {"form": form, "title": "Add opt-out"})
@@ -75,7 +78,7 @@ def optout_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = OptOutForm(None if read_only else (request.POST or None), initial=initial)
     if request.method == "POST" and not read_only and form.is_valid():
         try:
-            services.edit_opt_out(
+            optout = services.edit_opt_out(
                 workspace=request.workspace,
                 optout=optout,
                 phone=form.cleaned_data["phone"],
@@ -85,7 +88,11 @@ def optout_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             apply_validation_error(form, error, "phone")
         else:
-            messages.success(request, f"Opt-out for {phones.format_international(optout.phone)} updated.")
+            messages.success(
+                request,
+                f"Opt-out for {phones.format_international(optout.phone)} updated."
+                + cancelled_note(optout.cancelled_texts),
+            )
             return redirect("optouts:list", slug=request.workspace.slug)
     return render(
         request,

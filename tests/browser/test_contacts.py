@@ -41,6 +41,11 @@ def test_member_opts_a_contact_out_and_back_in_from_the_actions_menu(logged_in, 
     menu = page.locator("details.menu[open] .menu-items")
     expect(menu.get_by_role("menuitem", name="Opt out")).to_have_count(0)
     menu.get_by_role("menuitem", name="Opt in").click()
+    # Opt in asks first, saying how the number came to be opted out (SPEC §6).
+    expect(page.get_by_role("heading", name="Opt in +1 415-555-0123?")).to_be_visible()
+    expect(page.locator("[data-opt-out-story]")).to_contain_text("Opted out by hand by Alice")
+    page.get_by_label("Why (optional)").fill("Asked at the counter")
+    page.get_by_role("button", name="Opt in +1 415-555-0123").click()
     expect(page.get_by_role("status").filter(has_text="is opted in and can be texted again")).to_be_visible()
     expect(contact_row(page, "Dana Scully")).to_contain_text("Allowed")
     assert not OptOut.objects.exists()

@@ -57,7 +57,7 @@ def test_member_opts_out_from_a_conversation(logged_in, app_url, member, waiting
     page.get_by_role("menuitem", name="Opt out").click()
 
     expect(page.get_by_role("status").filter(has_text="+1 415-555-0123 is opted out")).to_contain_text(
-        "3 queued or scheduled messages were cancelled."
+        "3 queued or scheduled texts were cancelled."
     )
     footer = page.locator("[data-composer]")
     expect(footer).to_contain_text("This number has opted out")
@@ -90,6 +90,7 @@ def test_member_opts_the_number_back_in_and_can_send_again(
     page.get_by_role("menuitem", name="Opt out").click()
     page.get_by_label("Conversation actions").click()
     page.get_by_role("menuitem", name="Opt in").click()
+    page.get_by_role("button", name="Opt in +1 415-555-0123").click()
     expect(page.get_by_role("status").filter(has_text="is opted in and can be texted again")).to_be_visible()
     page.get_by_role("textbox", name="Message").fill("Welcome back!")
     page.get_by_role("button", name="Send").click()

@@ -59,7 +59,7 @@ def test_actions_menu_offers_opt_out_for_a_number_that_may_be_texted(member_clie
     items = menu(member_client.get(url("list")).content.decode(), dana)
     assert reverse("contacts:opt_out", kwargs={"slug": "acme", "pk": dana.pk}) in items
     assert ">Opt out</button>" in items
-    assert ">Opt in</button>" not in items
+    assert ">Opt in…</a>" not in items
 
 
 def test_opt_out_from_the_menu_opts_the_number_out_by_hand(member_client, workspace, dana, member):
@@ -68,7 +68,7 @@ def test_opt_out_from_the_menu_opts_the_number_out_by_hand(member_client, worksp
     assert (optout.method, optout.created_by) == ("manual", member)
     page = response.content.decode()
     assert "Dana Scully (+1 415-555-0123) is opted out" in page
-    assert ">Opt in</button>" in menu(page, dana)
+    assert ">Opt in…</a>" in menu(page, dana)
     message = messaging_services.send_message(workspace=workspace, to=dana.phone, body="Hi")
     assert message.failure_reason == "opted_out"
 

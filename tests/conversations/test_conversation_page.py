@@ -97,7 +97,7 @@ def test_opt_out_from_the_conversation_cancels_real_queued_and_scheduled_message
 
     page = response.content.decode()
     assert (
-        "+1 415-555-0123 is opted out: no texts will be sent to it. 3 queued or scheduled messages were cancelled."
+        "+1 415-555-0123 is opted out: no texts will be sent to it. 3 queued or scheduled texts were cancelled."
         in page
     )
     for message in [*queued, scheduled]:
@@ -125,7 +125,7 @@ def test_after_opt_out_the_footer_says_so_and_the_composer_is_disabled(member_cl
     assert re.search(r"<textarea disabled", footer)
     assert re.search(r'<button class="button button-primary" type="button" disabled>Send</button>', footer)
     assert "<form" not in footer
-    assert ">Opt in</button>" in page
+    assert ">Opt in…</a>" in page
     assert ">Opt out</button>" not in page
 
 

@@ -20,7 +20,12 @@ def inbound(
     to: str = "+14155550100",
     sid: str = "SM1",
     signature: str | None = None,
+    extra: dict[str, str] | None = None,
+    path: str = WEBHOOK_PATH,
+    token: str | None = None,
 ):
+    """POST an inbound text as Twilio does; ``extra`` adds fields such as ``OptOutType``."""
     params = {"From": from_, "To": to, "Body": body, "MessageSid": sid, "AccountSid": "AC123", "NumMedia": "0"}
-    signature = sign(params) if signature is None else signature
-    return client.post(WEBHOOK_PATH, params, HTTP_X_TWILIO_SIGNATURE=signature)
+    params |= extra or {}
+    signature = sign(params, path=path, token=token) if signature is None else signature
+    return client.post(path, params, HTTP_X_TWILIO_SIGNATURE=signature)
