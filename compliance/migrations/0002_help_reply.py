@@ -5,29 +5,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('compliance', '0001_initial'),
+        ("compliance", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='compliancesettings',
-            name='help_reply',
-            field=models.TextField(default='{workspace}: reply to this number to reach us. Reply STOP to opt out.', help_text='The answer to HELP and INFO.'),
+            model_name="compliancesettings",
+            name="help_reply",
+            field=models.TextField(
+                default="{workspace}: reply to this number to reach us. Reply STOP to opt out.",
+                help_text="The answer to HELP and INFO.",
+            ),
         ),
         migrations.AddField(
-            model_name='confirmationreply',
-            name='kind',
-            field=models.CharField(choices=[('confirmation', 'Opt-out confirmation'), ('help', 'HELP reply')], default='confirmation', max_length=12),
+            model_name="confirmationreply",
+            name="kind",
+            field=models.CharField(
+                choices=[("confirmation", "Opt-out confirmation"), ("help", "HELP reply")],
+                default="confirmation",
+                max_length=12,
+            ),
         ),
         migrations.AlterField(
-            model_name='confirmationreply',
-            name='optout_event',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='optouts.optoutevent'),
+            model_name="confirmationreply",
+            name="optout_event",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="optouts.optoutevent",
+            ),
         ),
         migrations.AddIndex(
-            model_name='confirmationreply',
-            index=models.Index(fields=['workspace', 'phone', 'kind', '-created_at'], name='auto_reply_recent'),
+            model_name="confirmationreply",
+            index=models.Index(fields=["workspace", "phone", "kind", "-created_at"], name="auto_reply_recent"),
         ),
     ]

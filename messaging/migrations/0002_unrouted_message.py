@@ -4,25 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('messaging', '0001_initial'),
+        ("messaging", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='UnroutedMessage',
+            name="UnroutedMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('to_phone', models.CharField(max_length=20)),
-                ('from_phone', models.CharField(max_length=20)),
-                ('body', models.TextField(blank=True)),
-                ('provider_sid', models.CharField(blank=True, max_length=64, null=True, unique=True)),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("to_phone", models.CharField(max_length=20)),
+                ("from_phone", models.CharField(max_length=20)),
+                ("body", models.TextField(blank=True)),
+                ("provider_sid", models.CharField(blank=True, max_length=64, null=True, unique=True)),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['-received_at', '-id'],
-                'indexes': [models.Index(fields=['to_phone', '-received_at'], name='unrouted_by_number')],
+                "ordering": ["-received_at", "-id"],
+                "indexes": [models.Index(fields=["to_phone", "-received_at"], name="unrouted_by_number")],
             },
         ),
     ]

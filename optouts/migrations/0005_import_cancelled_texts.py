@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('optouts', '0004_event_chart_index'),
+        ("optouts", "0004_event_chart_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='importjob',
-            name='cancelled_texts',
-            field=models.PositiveIntegerField(default=0, help_text='Queued or scheduled texts to the imported numbers that the import cancelled.'),
+            model_name="importjob",
+            name="cancelled_texts",
+            field=models.PositiveIntegerField(
+                default=0, help_text="Queued or scheduled texts to the imported numbers that the import cancelled."
+            ),
         ),
     ]

@@ -97,8 +97,7 @@ def test_opt_out_from_the_conversation_cancels_real_queued_and_scheduled_message
 
     page = response.content.decode()
     assert (
-        "+1 415-555-0123 is opted out: no texts will be sent to it. 3 queued or scheduled texts were cancelled."
-        in page
+        "+1 415-555-0123 is opted out: no texts will be sent to it. 3 queued or scheduled texts were cancelled." in page
     )
     for message in [*queued, scheduled]:
         message.refresh_from_db()
