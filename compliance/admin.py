@@ -21,8 +21,8 @@ class ComplianceSettingsAdmin(ReadOnlyAdmin):
 
 @admin.register(ConfirmationReply)
 class ConfirmationReplyAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "phone", "status", "expires_at", "used_at", "workspace"]
-    list_filter = ["status", "workspace"]
+    list_display = ["created_at", "kind", "phone", "status", "expires_at", "used_at", "workspace"]
+    list_filter = ["kind", "status", "workspace"]
     raw_id_fields = ["optout_event", "inbound_message", "message"]
 
 

@@ -229,13 +229,19 @@ def send_help_reply(*, message: Message) -> Message | None:
     sender = SenderNumber.objects.filter(workspace=workspace, phone=message.to_phone).first()
     try:
         with transaction.atomic():
-            return messaging_services.send_message(
+            reply = messaging_services.send_message(
                 workspace=workspace,
                 to=phone,
                 body=confirmation_text(workspace, template),
                 sender=sender,
                 guard_exemption=exemption.pk,
             )
+            # Not opted out now, so send_message did not need the pass: bind it anyway, so a STOP
+            # arriving before delivery neither cancels this reply nor blocks it (SPEC §6).
+            ConfirmationReply.objects.filter(
+                pk=exemption.pk, status=ConfirmationReply.Status.PENDING, message__isnull=True
+            ).update(status=ConfirmationReply.Status.RESERVED, message_id=reply.pk)
+            return reply
     except ValidationError as error:
         log.warning("HELP reply to %s not sent: %s", phone, error)
         ConfirmationReply.objects.filter(pk=exemption.pk).update(status=ConfirmationReply.Status.FAILED)

@@ -287,3 +287,17 @@ def test_the_same_unrouted_text_twice_is_kept_once_and_never_replayed(client, wo
     assert UnroutedMessage.objects.count() == 1
     SenderNumber.objects.create(workspace=workspace, phone="+14155550999")
     assert not OptOut.objects.exists()
+
+
+def test_a_stop_right_after_help_neither_cancels_nor_blocks_the_help_reply(
+    client, workspace, sms_outbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as delivery:
+        inbound(client, body="HELP", sid="SM1")
+        inbound(client, body="STOP", sid="SM2")
+    help_reply = Message.objects.get(direction="outbound")
+    assert help_reply.status == "queued"
+    for task in delivery:
+        task()
+    assert _replies(sms_outbox) == [help_reply.body]
+    assert _opted_out(workspace)
