@@ -8,7 +8,7 @@ from django.test import Client
 
 from contacts.models import Contact
 from conversations.models import Conversation
-from messaging.models import Message
+from messaging.models import Message, UnroutedMessage
 from optouts import services as optout_services
 from optouts.models import OptOut, OptOutEvent
 from tests.support.twilio import WEBHOOK_PATH, inbound, sign
@@ -98,11 +98,12 @@ def test_replayed_message_sid_is_processed_once(client, workspace):
     assert OptOutEvent.objects.count() == 1
 
 
-def test_unknown_to_number_is_answered_200_and_stores_nothing(client, workspace):
+def test_unknown_to_number_is_answered_200_and_kept_aside_not_applied(client, workspace):
     response = inbound(client, body="STOP", to="+14155550999")
     assert response.status_code == 200
     assert not Message.objects.exists()
     assert not OptOut.objects.exists()
+    assert UnroutedMessage.objects.get().body == "STOP"
 
 
 def test_keyword_from_a_non_phone_sender_is_stored_but_not_applied(client, workspace):
