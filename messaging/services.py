@@ -334,6 +334,7 @@ def receive_message(*, to: str, from_: str, body: str, provider_sid: str, opt_ou
     taken only from signed requests. Control characters are dropped first.
     """
     to, from_, body = clean_text(to).strip(), clean_text(from_).strip(), clean_text(body)
+    provider_sid = clean_text(provider_sid).strip()
     to_phone, _ = phones.parse(to, "")
     sender = SenderNumber.objects.select_related("workspace").filter(phone=to_phone or to).first()
     if sender is None:

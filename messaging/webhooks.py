@@ -33,7 +33,7 @@ def _workspace_of_inbound(params: dict[str, str]) -> Workspace | None:
 
 def _workspace_of_receipt(params: dict[str, str]) -> Workspace | None:
     """A receipt is about one of our texts: its ``To`` is the recipient, so look the text up instead."""
-    sid = params.get("MessageSid", "")
+    sid = clean_text(params.get("MessageSid", "")).strip()
     message = Message.objects.select_related("workspace").filter(provider_sid=sid).first() if sid else None
     return message.workspace if message else None
 
@@ -87,7 +87,7 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
     if not signature_is_valid(request, workspace_of=_workspace_of_receipt):
         return HttpResponseForbidden("Invalid signature.")
     record_delivery_status(
-        provider_sid=request.POST.get("MessageSid", ""),
+        provider_sid=clean_text(request.POST.get("MessageSid", "")).strip(),
         status=request.POST.get("MessageStatus", ""),
         error_code=request.POST.get("ErrorCode", ""),
     )

@@ -301,3 +301,10 @@ def test_a_stop_right_after_help_neither_cancels_nor_blocks_the_help_reply(
         task()
     assert _replies(sms_outbox) == [help_reply.body]
     assert _opted_out(workspace)
+
+
+def test_nul_in_every_field_of_a_signed_text_never_makes_it_fail(client, workspace):
+    response = inbound(client, body="STOP\x00", from_="+14155550123\x00", to="+14155550100\x00", sid="SM\x001")
+    assert response.status_code == 200
+    assert _opted_out(workspace)
+    assert Message.objects.get().provider_sid == "SM1"
