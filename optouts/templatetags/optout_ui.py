@@ -25,6 +25,11 @@ def method_badge(method: str) -> str:
     return format_html('<span class="badge badge-{}"><span aria-hidden="true">{}</span> {}</span>', method, icon, label)
 
 
+@register.simple_tag
+def method_label(method: str) -> str:
+    return _BADGES.get(method, ("", method))[1]
+
+
 _UNITS = (("year", 365 * 86400), ("month", 30 * 86400), ("week", 7 * 86400), ("day", 86400), ("hour", 3600))
 
 

@@ -179,7 +179,7 @@ def test_totals_chart_and_hover_times_are_shown(opt_outs_page, listed, page, scr
     expect(totals.locator('[data-total="all"]')).to_have_text("7")
     expect(totals.locator('[data-total="reply"]')).to_have_text("4")
     chart = page.locator("figure.chart")
-    expect(chart).to_contain_text("7 in all")
+    expect(chart).to_contain_text("7 recorded")
     expect(chart.locator('rect[data-method="reply"]')).to_have_count(1)
     chart.get_by_text("Show the numbers as a table").click()
     expect(chart.locator("table tbody tr")).to_have_count(4)
