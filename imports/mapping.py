@@ -143,7 +143,10 @@ def inspect(path: str | os.PathLike[str], *, contacts: bool, region: str, phone_
         if error.message != HEADER_ONLY:
             raise
         file_kind, headers, head = read_head(path, has_header=False)
-        phone = resolve_column(headers, phone_column) if phone_column else _phone_column_by_content(headers, head, region)
+        if phone_column:
+            phone = resolve_column(headers, phone_column)
+        else:
+            phone = _phone_column_by_content(headers, head, region)
         if phone is None:
             raise
         return Inspection(file_kind, headers, Columns(phone), head, has_header=False)

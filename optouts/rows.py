@@ -22,8 +22,8 @@ from emuchat.people import person
 from workspaces.models import Workspace
 
 from . import selectors
-from .navigation import with_next
 from .models import Method, OptOut
+from .navigation import with_next
 from .templatetags.optout_ui import ago, exact_time, method_badge
 
 _MARK = "987654321"
