@@ -56,3 +56,19 @@ def relative_time(moment) -> str:
     return format_html(
         '<time datetime="{}" title="{}">{}</time>', moment.isoformat(), exact_time(moment), ago(moment, timezone.now())
     )
+
+
+@register.simple_tag
+def tap_time(moment) -> str:
+    """“3 days ago” that opens to the exact time on a tap or click (hover shows it too)."""
+    if moment is None:
+        return ""
+    exact = exact_time(moment)
+    return format_html(
+        '<details class="when"><summary><time datetime="{}" title="{}">{}</time></summary>'
+        '<span class="exact-time">{}</span></details>',
+        moment.isoformat(),
+        exact,
+        ago(moment, timezone.now()),
+        exact,
+    )
