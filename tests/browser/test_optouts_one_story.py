@@ -75,9 +75,7 @@ def both_widths(page, screenshot, name: str):
     page.set_viewport_size(DESKTOP)
 
 
-def test_cards_count_the_list_now_and_the_chart_counts_opt_outs_and_follows_the_method(
-    member_page, story, screenshot
-):
+def test_cards_count_the_list_now_and_the_chart_counts_opt_outs_and_follows_the_method(member_page, story, screenshot):
     page = member_page()
     cards = page.get_by_role("navigation", name="Numbers on the list now, by method")
     expect(cards.locator('[data-total="all"]')).to_have_text("4")
@@ -173,7 +171,8 @@ def test_edit_remove_and_cancel_return_to_the_same_search_method_and_page(member
     expect(page.locator("[data-match-count]")).to_have_text("59 numbers match “415 555” with method Import.")
 
     # A total card keeps the search text.
-    page.get_by_role("navigation", name="Numbers on the list now, by method").get_by_role("link", name="Manual 0").click()
+    cards = page.get_by_role("navigation", name="Numbers on the list now, by method")
+    cards.get_by_role("link", name="Manual 0").click()
     expect(page.get_by_label("Search by phone number")).to_have_value("415 555")
     both_widths(page, screenshot, "optouts-filter-context")
 

@@ -37,4 +37,5 @@ def describe(found: list[dict]) -> str:
 
 def assert_accessible(page, where: str = "") -> None:
     found = violations(page)
-    assert not found, f"axe-core found serious/critical violations{' on ' + where if where else ''}:\n" + describe(found)
+    place = f" on {where}" if where else ""
+    assert not found, f"axe-core found serious/critical violations{place}:\n" + describe(found)
