@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from emuchat import phones
+from emuchat import people, phones
 from messaging.models import Message
 from messaging.services import MAX_BODY_LENGTH
 from optouts.models import Method, OptOut, OptOutEvent
@@ -84,9 +84,22 @@ class SendMessageSerializer(serializers.Serializer):
     )
 
 
+class PersonNameField(serializers.CharField):
+    """A member as the pages name them (full name, else username); null for nobody."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, allow_null=True, **kwargs)
+
+    def to_representation(self, value):
+        return people.display_name(value) or None
+
+
 class OptOutSerializer(serializers.ModelSerializer):
     created_by = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True, help_text="The member who added it, if any."
+    )
+    created_by_name = PersonNameField(
+        source="created_by", help_text="That member's name as the pages show it (full name, else username)."
     )
     method = serializers.ChoiceField(
         choices=Method.choices,
@@ -96,7 +109,7 @@ class OptOutSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = OptOut
-        fields = ["phone", "method", "reason", "created_at", "updated_at", "created_by"]
+        fields = ["phone", "method", "reason", "created_at", "updated_at", "created_by", "created_by_name"]
         read_only_fields = fields
         extra_kwargs = {"phone": {"help_text": "E.164."}}
 
@@ -112,6 +125,9 @@ class OptOutEventSerializer(serializers.ModelSerializer):
     actor = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True, help_text="The member responsible, if any."
     )
+    actor_name = PersonNameField(
+        source="actor", help_text="That member's name as the pages show it (full name, else username)."
+    )
     details = serializers.DictField(
         read_only=True,
         help_text="Old and new values, the inbound message for replies, and `via`/`token` when made through the API.",
@@ -119,5 +135,5 @@ class OptOutEventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = OptOutEvent
-        fields = ["id", "phone", "action", "method", "at", "actor", "details"]
+        fields = ["id", "phone", "action", "method", "at", "actor", "actor_name", "details"]
         read_only_fields = fields

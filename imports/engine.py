@@ -133,7 +133,7 @@ def interrupted_message(job: ImportJob) -> str:
 
 
 def _open(job: ImportJob, path: Path) -> Table:
-    table = open_upload(path)
+    table = open_upload(path, has_header=job.has_header_row)
     if job.phone_index is None or job.phone_index >= len(table.headers):
         table.close()
         raise ImportFileError("Choose the column that holds the phone numbers, then start the import again.")

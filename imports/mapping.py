@@ -14,6 +14,7 @@ from django.core.validators import EmailValidator
 from emuchat import phones
 
 from .reader import NO_PHONE_COLUMN_MESSAGE, ImportFileError, Table, detect_column, open_table
+from .reader.errors import HEADER_ONLY
 from .reader.xlsx_package import column_index
 
 PREVIEW_ROWS = 10
@@ -23,11 +24,12 @@ _LETTERS = re.compile(r"^[A-Za-z]{1,3}$")
 _validate_email = EmailValidator()
 
 
-def open_upload(path: str | os.PathLike[str]) -> Table:
+def open_upload(path: str | os.PathLike[str], *, has_header: bool = True) -> Table:
     return open_table(
         path,
         max_xlsx_uncompressed_bytes=settings.IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES,
         max_xlsx_cells=settings.IMPORT_MAX_XLSX_CELLS,
+        has_header=has_header,
     )
 
 
@@ -116,6 +118,7 @@ class Inspection:
     headers: list[str]
     columns: Columns
     head: list[tuple[int, list[str]]]
+    has_header: bool = True
 
     @property
     def choices(self) -> list[tuple[str, str]]:
@@ -123,15 +126,30 @@ class Inspection:
         return [(str(i + 1), column_label(self.headers, i)) for i in range(len(self.headers))]
 
 
-def read_head(path: str | os.PathLike[str]) -> tuple[str, list[str], list[tuple[int, list[str]]]]:
+def read_head(
+    path: str | os.PathLike[str], *, has_header: bool = True
+) -> tuple[str, list[str], list[tuple[int, list[str]]]]:
     """The file's kind, headers and first rows."""
-    with open_upload(path) as table:
+    with open_upload(path, has_header=has_header) as table:
         return table.kind, table.headers, list(islice(table.rows(), _CONTENT_SCAN_ROWS))
 
 
 def inspect(path: str | os.PathLike[str], *, contacts: bool, region: str, phone_column: str = "") -> Inspection:
     """Open the upload, find its columns, or raise ImportFileError with the reason."""
-    file_kind, headers, head = read_head(path)
+    try:
+        file_kind, headers, head = read_head(path)
+    except ImportFileError as error:
+        # A file of one number and nothing else is one data row, not a header.
+        if error.message != HEADER_ONLY:
+            raise
+        file_kind, headers, head = read_head(path, has_header=False)
+        if phone_column:
+            phone = resolve_column(headers, phone_column)
+        else:
+            phone = _phone_column_by_content(headers, head, region)
+        if phone is None:
+            raise
+        return Inspection(file_kind, headers, Columns(phone), head, has_header=False)
     if phone_column:
         phone = resolve_column(headers, phone_column)
         if phone is None:
@@ -146,6 +164,11 @@ def inspect(path: str | os.PathLike[str], *, contacts: bool, region: str, phone_
             phone = _phone_column_by_content(headers, head, region)
     if phone is None:
         raise ImportFileError(NO_PHONE_COLUMN_MESSAGE)
+    if phone < len(headers) and phones.parse(headers[phone], region)[0]:
+        # The "header" of the phone column is itself a number (one column of numbers,
+        # as several SMS tools export): the file has no header row, and row 1 is data.
+        file_kind, headers, head = read_head(path, has_header=False)
+        return Inspection(file_kind, headers, Columns(phone), head, has_header=False)
     name = email = None
     if contacts:
         name = _other(detect_column(headers, "name"), phone)
@@ -171,3 +194,32 @@ def _phone_column_by_content(headers: list[str], head: list[tuple[int, list[str]
 def preview(inspection: Inspection, columns: Columns, *, region: str, contacts: bool) -> list[StagedRow]:
     read = RowReader(columns, region, contacts=contacts)
     return [read(number, cells) for number, cells in inspection.head[:PREVIEW_ROWS]]
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    """A preview line: the row, its number as the lists show it, and what the import will do with it."""
+
+    row: StagedRow
+    display: str  # "+1 201-555-4098", as the Opt-Outs and Contacts lists write it
+    duplicate_of: int | None = None  # the earlier row of the file with the same number
+    existing: bool = False  # already on the list (or already a contact): skipped
+
+    @property
+    def skipped(self) -> bool:
+        return not self.row.phone or self.duplicate_of is not None or self.existing
+
+
+def flag_preview(rows: list[StagedRow], *, existing: set[str]) -> list[PreviewRow]:
+    """Mark each previewed row the way the import will count it: duplicate, already there, or added."""
+    first: dict[str, int] = {}
+    flagged = []
+    for row in rows:
+        if not row.phone:
+            flagged.append(PreviewRow(row, ""))
+            continue
+        earlier = first.setdefault(row.phone, row.number)
+        duplicate_of = earlier if earlier != row.number else None
+        display = phones.format_international(row.phone)
+        flagged.append(PreviewRow(row, display, duplicate_of, duplicate_of is None and row.phone in existing))
+    return flagged

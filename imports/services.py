@@ -61,6 +61,7 @@ def create_import(
             status=JobStatus.MAPPING,
             original_name=Path(upload.name or "upload").name[:255],
             headers=found.headers,
+            has_header_row=found.has_header,
             requested_by=actor,
             reason=reason.strip(),
         )
@@ -85,11 +86,11 @@ def inspect_job(job: ImportJob) -> mapping.Inspection:
         raise ValidationError("The uploaded file is no longer here; upload it again.")
     with local_path(job.file) as path:
         try:
-            file_kind, headers, head = mapping.read_head(path)
+            file_kind, headers, head = mapping.read_head(path, has_header=job.has_header_row)
         except ImportFileError as error:
             raise ValidationError(error.message) from None
     columns = mapping.Columns(job.phone_index, job.name_index, job.email_index)
-    return mapping.Inspection(file_kind, headers, columns, head)
+    return mapping.Inspection(file_kind, headers, columns, head, has_header=job.has_header_row)
 
 
 def start_import(

@@ -31,6 +31,18 @@ from .forms import MapForm, UploadForm
 RECENT_JOBS = 10
 
 
+def _opted_out(workspace, numbers: list[str]) -> set[str]:
+    from optouts.services import opted_out_among
+
+    return opted_out_among(workspace=workspace, phones=numbers)
+
+
+def _contact_numbers(workspace, numbers: list[str]) -> set[str]:
+    from contacts.models import Contact
+
+    return set(Contact.objects.filter(workspace=workspace, phone__in=numbers).values_list("phone", flat=True))
+
+
 @dataclass(frozen=True)
 class Target:
     kind: str
@@ -38,6 +50,8 @@ class Target:
     title: str
     existing_label: str  # the summary's "skipped because already there"
     list_title: str  # the page the import adds to
+    # Which of these E.164 numbers are already there (the preview flags them as the import will skip them).
+    find_existing: Callable[..., set[str]] = _opted_out
 
     @property
     def contacts(self) -> bool:
@@ -48,7 +62,9 @@ class Target:
 
 
 OPTOUTS = Target(ImportJob.Kind.OPTOUTS, "optouts", "Import opt-outs", "already opted out", "Opt-Outs")
-CONTACTS = Target(ImportJob.Kind.CONTACTS, "contacts", "Import contacts", "already a contact", "Contacts")
+CONTACTS = Target(
+    ImportJob.Kind.CONTACTS, "contacts", "Import contacts", "already a contact", "Contacts", _contact_numbers
+)
 
 
 def _job(request: HttpRequest, target: Target, pk: int) -> ImportJob:
@@ -140,7 +156,10 @@ def map_columns(request: HttpRequest, target: Target, pk: int) -> HttpResponse:
                 messages.success(request, f"Import of {job.original_name} started. You can leave this page.")
                 return redirect(target.url("import_job", request, pk=job.pk))
         columns = mapping.Columns(chosen["phone_column"], chosen["name_column"], chosen["email_column"])
-    rows = mapping.preview(found, columns, region=request.workspace.default_region, contacts=target.contacts)
+    staged = mapping.preview(found, columns, region=request.workspace.default_region, contacts=target.contacts)
+    numbers = [row.phone for row in staged if row.phone]
+    existing = target.find_existing(request.workspace, numbers) if numbers else set()
+    rows = mapping.flag_preview(staged, existing=existing)
     return render(
         request,
         "imports/map.html",
@@ -150,6 +169,7 @@ def map_columns(request: HttpRequest, target: Target, pk: int) -> HttpResponse:
             job=job,
             form=form,
             rows=rows,
+            has_header=found.has_header,
             phone_label=mapping.column_label(found.headers, columns.phone),
             name_label=mapping.column_label(found.headers, columns.name),
             email_label=mapping.column_label(found.headers, columns.email),

@@ -20,6 +20,7 @@ from . import selectors
 from .models import Method
 
 WIDTH, HEIGHT, PAD_LEFT, PAD_TOP, PAD_BOTTOM = 720, 170, 34, 8, 22
+NARROW_WIDTH = 340
 STYLE = {  # method: (colour, fill)
     Method.MANUAL: ("#2f5bea", "#2f5bea"),
     Method.REPLY: ("#b4441d", "url(#oo-hatch-reply)"),
@@ -38,35 +39,41 @@ PATTERNS = (
 )
 
 
+PATTERNS_SVG = f'<svg class="chart-patterns" width="0" height="0" aria-hidden="true"><defs>{PATTERNS}</defs></svg>'
+
+
 def _tooltip(day, total: int, counts: dict[str, int]) -> str:
     parts = [f"{Method(m).label} {n}" for m, n in counts.items() if n]
     when = f"{day:%a} {day.day} {day:%b}"
     return f"{when}: {total} opt-out{'s' if total != 1 else ''}" + (f" ({', '.join(parts)})" if parts else "")
 
 
-def _svg(days: list[dict], peak: int) -> SafeString:
+def _svg(
+    days: list[dict], peak: int, *, width: int = WIDTH, label_every: int = 5, css: str = "chart-wide"
+) -> SafeString:
+    """The bars in a ``width``-wide view box; a narrow one keeps its y-axis and last date on a phone."""
     plot_bottom = HEIGHT - PAD_BOTTOM
     plot_height = plot_bottom - PAD_TOP
-    slot = (WIDTH - PAD_LEFT) / max(len(days), 1)
-    bar_width = max(slot - 3, 2)
+    slot = (width - PAD_LEFT) / max(len(days), 1)
+    bar_width = max(slot - 3 if slot > 12 else slot - 2, 2)
     out = [
-        f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" class="chart-svg" '
+        f'<svg viewBox="0 0 {width} {HEIGHT}" width="100%" role="img" class="chart-svg {css}" '
         'aria-label="Opt-outs per day over the last 30 days, stacked by method. The table below has the numbers.">',
-        f"<defs>{PATTERNS}</defs>",
         # Gridlines at the peak and half of it, labelled, so heights can be read off.
-        f'<line x1="{PAD_LEFT}" y1="{plot_bottom}" x2="{WIDTH}" y2="{plot_bottom}" stroke="#9aa4b2"/>',
+        f'<line x1="{PAD_LEFT}" y1="{plot_bottom}" x2="{width}" y2="{plot_bottom}" stroke="#9aa4b2"/>',
     ]
     for value in sorted({peak, peak // 2} - {0}):
         y = plot_bottom - value / peak * plot_height
         out.append(
-            f'<line x1="{PAD_LEFT}" y1="{y:.1f}" x2="{WIDTH}" y2="{y:.1f}" stroke="#e2e6eb" stroke-dasharray="3 3"/>'
+            f'<line x1="{PAD_LEFT}" y1="{y:.1f}" x2="{width}" y2="{y:.1f}" stroke="#e2e6eb" stroke-dasharray="3 3"/>'
             f'<text x="{PAD_LEFT - 4}" y="{y + 3.5:.1f}" text-anchor="end" font-size="10" fill="#5f6b7a">{value}</text>'
         )
     out.append(
         f'<text x="{PAD_LEFT - 4}" y="{plot_bottom + 3.5}" text-anchor="end" font-size="10" fill="#5f6b7a">0</text>'
     )
+    last = len(days) - 1
     for index, day in enumerate(days):
-        x = PAD_LEFT + index * slot + 1.5
+        x = PAD_LEFT + index * slot + 1
         total = sum(day["counts"].values())
         out.append(f"<g><title>{escape(_tooltip(day['day'], total, day['counts']))}</title>")
         out.append(
@@ -82,8 +89,14 @@ def _svg(days: list[dict], peak: int) -> SafeString:
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_width:.1f}" height="{h:.1f}" '
                 f'fill="{STYLE[method][1]}" stroke="#fff" stroke-width=".6" data-method="{method}"/>'
             )
-        if index % 5 == 0 or index == len(days) - 1:
-            label = f"{day['day'].day} {day['day']:%b}"
+        label = f"{day['day'].day} {day['day']:%b}"
+        if index == last:
+            # Anchored at its end, so the newest date is never cut off at the edge.
+            out.append(
+                f'<text x="{x + bar_width:.1f}" y="{HEIGHT - 6}" text-anchor="end" font-size="10" '
+                f'fill="#5f6b7a" data-last-day>{label}</text>'
+            )
+        elif index % label_every == 0 and last - index >= label_every / 2:
             out.append(f'<text x="{x:.1f}" y="{HEIGHT - 6}" font-size="10" fill="#5f6b7a">{label}</text>')
         out.append("</g>")
     out.append("</svg>")
@@ -129,7 +142,11 @@ def daily_chart(days: list[dict]) -> dict:
     peak = max(totals, default=0)
     return {
         "svg": _svg(days, peak or 1),
+        # A phone gets its own narrower drawing rather than a scrolled one: axis and last date stay in view.
+        "svg_narrow": _svg(days, peak or 1, width=NARROW_WIDTH, label_every=10, css="chart-narrow"),
         "legend": _legend(),
+        # Outside both drawings, which CSS hides in turn: a pattern in a hidden <svg> paints nothing.
+        "patterns": mark_safe(PATTERNS_SVG),  # noqa: S308 - a constant
         "table": _table(days),
         "peak": peak,
         "total": sum(totals),
@@ -137,7 +154,20 @@ def daily_chart(days: list[dict]) -> dict:
     }
 
 
-def chart_for(workspace: Workspace, *, version: str) -> dict:
-    """The chart of the last 30 days, built once per change to the list (see selectors.list_version)."""
-    key = f"optouts:chart:{workspace.pk}:{timezone.localdate()}:{version}"
-    return cache.get_or_set(key, lambda: daily_chart(selectors.daily_optouts(workspace)), 600)
+def only_method(days: list[dict], method: str | None) -> list[dict]:
+    """The same days with every other method's counts zeroed: the chart of one method."""
+    if not method:
+        return days
+    return [{"day": d["day"], "counts": {m: (n if m == method else 0) for m, n in d["counts"].items()}} for d in days]
+
+
+def chart_for(workspace: Workspace, *, version: str, method: str | None = None) -> dict:
+    """The chart of the last 30 days, built once per change to the list (see selectors.list_version).
+
+    ``method`` narrows it to one method, as the list's method filter does.
+    """
+    method = method if method in Method.values else None
+    key = f"optouts:chart:{workspace.pk}:{timezone.localdate()}:{version}:{method or 'all'}"
+    return cache.get_or_set(
+        key, lambda: {**daily_chart(only_method(selectors.daily_optouts(workspace), method)), "method": method}, 600
+    )

@@ -15,6 +15,8 @@ class OptOutFilter(django_filters.FilterSet):
         model = OptOut
         fields = ["q", "method"]
 
+    # "import" is a Python keyword, so this filter is added to the declared ones below.
+
     def __init__(self, *args, workspace, **kwargs):
         self.workspace = workspace
         super().__init__(*args, **kwargs)
@@ -23,3 +25,7 @@ class OptOutFilter(django_filters.FilterSet):
         # Any writing of a number: keep its digits, match within the stored E.164.
         digits = phones.search_digits(value, self.workspace.default_region)
         return queryset.filter(phone__contains=digits) if digits else queryset.none()
+
+
+# ?import=<id>: exactly the rows that import added (the summary of a finished import links here).
+OptOutFilter.base_filters["import"] = django_filters.NumberFilter(field_name="import_job", label="Added by import")

@@ -34,8 +34,13 @@ def export_start(request: HttpRequest) -> HttpResponse:
     form = ExportForm(request.POST if request.method == "POST" else None, initial={"notify": True})
     if request.method == "POST" and form.is_valid():
         job = exports.start_export(workspace=request.workspace, actor=request.user, notify=form.cleaned_data["notify"])
-        note = " We'll email you when it's ready." if job.notify else ""
-        messages.success(request, f"Your export is being prepared.{note}")
+        job.refresh_from_db(fields=["status"])
+        # Without a broker the file is written before this redirect: the note says what is true now.
+        if job.status == JobStatus.SUCCEEDED:
+            messages.success(request, "Your export is ready.")
+        elif job.is_active:
+            note = " We'll email you when it's ready." if job.notify else ""
+            messages.success(request, f"Your export is being prepared.{note}")
         return redirect("optouts:export_job", slug=request.workspace.slug, pk=job.pk)
     recent = ExportJob.objects.filter(workspace=request.workspace).select_related("requested_by")
     return render(

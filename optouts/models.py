@@ -28,6 +28,10 @@ class OptOut(models.Model):
     source_message = models.ForeignKey(
         "messaging.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The import that added this entry, so its summary can link to exactly those rows.
+    import_job = models.ForeignKey(
+        "optouts.ImportJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     # Not stored: how many queued or scheduled texts the opt-out that returned this entry cancelled.
     cancelled_texts = 0
 
@@ -39,6 +43,12 @@ class OptOut(models.Model):
             models.Index(fields=["workspace", "-created_at", "-id"], name="optout_recent"),
             models.Index(fields=["workspace", "method", "-created_at", "-id"], name="optout_method_recent"),
             models.Index(fields=["workspace", "updated_at"], name="optout_updated"),
+            # The list filtered by one import (?import=<id>), newest first; only imported rows are indexed.
+            models.Index(
+                fields=["import_job", "-created_at", "-id"],
+                name="optout_by_import",
+                condition=models.Q(import_job__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -105,6 +115,8 @@ class ImportJob(models.Model):
     name_column = models.CharField(max_length=255, blank=True)
     email_column = models.CharField(max_length=255, blank=True)
     headers = models.JSONField(default=list, blank=True)
+    # False for a file whose first row is already data (one column of numbers, no header).
+    has_header_row = models.BooleanField(default=True)
     phone_index = models.PositiveSmallIntegerField(null=True, blank=True)
     name_index = models.PositiveSmallIntegerField(null=True, blank=True)
     email_index = models.PositiveSmallIntegerField(null=True, blank=True)

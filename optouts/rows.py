@@ -18,21 +18,24 @@ from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 
 from emuchat import phones
+from emuchat.people import person
 from workspaces.models import Workspace
 
 from . import selectors
 from .models import Method, OptOut
+from .navigation import with_next
 from .templatetags.optout_ui import ago, exact_time, method_badge
 
 _MARK = "987654321"
 
 ROW = """<tr data-phone="{phone}">
-<td class="mono nowrap"><a href="{history_url}" title="History of {number}">{number}</a></td>
+<td class="mono nowrap c-number"><a href="{history_url}" title="History of {number}">{number}</a></td>
 {contact_cell}
 <td class="c-method">{badge}</td>
-<td class="optional reason"{reason_title}>{reason}</td>
-<td class="nowrap c-when"><time datetime="{iso}" title="{exact}">{when}</time></td>
-<td class="optional">{added_by}</td>
+<td class="optional reason c-reason" data-label="Reason"{reason_title}>{reason}</td>
+<td class="nowrap c-when"><details class="when"><summary><time datetime="{iso}" title="{exact}">{when}</time></summary>\
+<span class="exact-time">{exact}</span></details></td>
+<td class="optional c-added-by" data-label="Added by">{added_by}</td>
 <td class="actions"><details class="menu">
 <summary class="actions-button" aria-label="Actions for {number}">Actions ▾</summary>
 <div class="menu-items" role="menu">{edit_item}
@@ -44,7 +47,7 @@ NO_CONTACT = (
     '<td class="no-contact"><span class="muted" title="No contact has this number; it is blocked all the same">'
     "—</span></td>"
 )
-CONTACT = '<td><a href="{}">{}</a>{}</td>'
+CONTACT = '<td class="c-contact" data-label="Contact"><a href="{}">{}</a>{}</td>'
 MORE = ' <span class="muted">and {} more</span>'
 EDIT = '<a role="menuitem" href="{}">Edit</a>'
 VIEW_REPLY = (
@@ -52,6 +55,7 @@ VIEW_REPLY = (
     "<span class=\"menu-note\">A reply is the recipient's own words: it can't be edited.</span>"
 )
 DASH = '<span class="muted">—</span>'
+EMPTY_REASON = '<span class="muted" title="No reason was given">—</span>'
 
 
 def _url_maker(name: str, slug: str, key: str) -> Callable[[object], str]:
@@ -60,13 +64,18 @@ def _url_maker(name: str, slug: str, key: str) -> Callable[[object], str]:
     return lambda value: pattern.replace(_MARK, str(value), 1)
 
 
-def build(workspace: Workspace, optouts: list[OptOut]) -> list[SafeString]:
-    """Each opt-out's table row, with the contacts sharing its number found in one query."""
+def build(workspace: Workspace, optouts: list[OptOut], *, back: str = "") -> list[SafeString]:
+    """Each opt-out's table row, with the contacts sharing its number found in one query.
+
+    ``back`` is the list as shown (search, method, page): Edit, Remove and
+    History carry it as ``next`` so they return there.
+    """
     contacts = selectors.contacts_by_phone(workspace, [o.phone for o in optouts])
     history = _url_maker("optouts:history", workspace.slug, "phone")
     edit = _url_maker("optouts:edit", workspace.slug, "pk")
     remove = _url_maker("optouts:remove", workspace.slug, "pk")
     contact_url = _url_maker("contacts:detail", workspace.slug, "pk")
+    suffix = with_next("", back)
     now = timezone.now()
     rows = []
     for o in optouts:
@@ -81,17 +90,17 @@ def build(workspace: Workspace, optouts: list[OptOut]) -> list[SafeString]:
             ROW,
             phone=o.phone,
             number=phones.format_international(o.phone),
-            history_url=history(o.phone),
+            history_url=history(o.phone) + suffix,
             contact_cell=contact_cell,
             badge=method_badge(o.method),
-            reason=Truncator(o.reason).chars(60),
+            reason=Truncator(o.reason).chars(60) if o.reason else SafeString(EMPTY_REASON),
             reason_title=format_html(' title="{}"', o.reason) if len(o.reason) > 60 else "",
             iso=o.created_at.isoformat(),
             exact=exact_time(o.created_at),
             when=ago(o.created_at, now),
-            added_by=(user.get_full_name() or user.username) if user else SafeString(DASH),
-            edit_item=format_html(VIEW_REPLY if o.method == Method.REPLY else EDIT, edit(o.pk)),
-            remove_url=remove(o.pk),
+            added_by=person(user) if user else SafeString(DASH),
+            edit_item=format_html(VIEW_REPLY if o.method == Method.REPLY else EDIT, edit(o.pk) + suffix),
+            remove_url=remove(o.pk) + suffix,
         )
         rows.append(row)
     return rows

@@ -29,7 +29,7 @@ from django.utils.timezone import localtime
 from contacts.models import Contact
 from workspaces.models import Workspace
 
-from .models import Method, OptOut, OptOutEvent
+from .models import ImportJob, Method, OptOut, OptOutEvent
 
 BIG_LIST = 20_000
 BIG_LIST_STALE_SECONDS = 60
@@ -43,6 +43,23 @@ def optouts_for(workspace: Workspace, params=None):
     queryset = OptOut.objects.filter(workspace=workspace).select_related("created_by")
     filterset = OptOutFilter(params or None, queryset=queryset, workspace=workspace)
     return filterset.qs.order_by("-created_at", "-id")
+
+
+COUNT_CAP = 10_000
+
+
+def count_matching(queryset, *, cap: int = COUNT_CAP) -> int:
+    """How many rows match, counted up to ``cap`` (cap + 1 means "more than cap")."""
+    return queryset.order_by()[: cap + 1].count()
+
+
+def import_for(workspace: Workspace, value) -> ImportJob | None:
+    """The opt-out import named by the list's ``import`` parameter, if it is this workspace's."""
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        return None
+    return ImportJob.objects.filter(workspace=workspace, kind=ImportJob.Kind.OPTOUTS, pk=pk).first()
 
 
 def optouts_by_phone(workspace: Workspace, numbers: list[str]) -> dict[str, OptOut]:
@@ -138,7 +155,49 @@ def daily_optouts(workspace: Workspace, *, days: int = 30) -> list[dict]:
     return [{"day": day, "counts": counts.get(day, empty)} for day in (start + timedelta(days=i) for i in range(days))]
 
 
-def history_for(workspace: Workspace, phone: str):
+MAX_EDIT_HOPS = 20
+
+
+def history_for(workspace: Workspace, phone: str) -> list[OptOutEvent]:
+    """Every event of ``phone``, and of the numbers its entry was edited from, newest first.
+
+    An edit that changed a number to ``phone`` records the event on both
+    numbers; the earlier number's events up to that edit are this entry's
+    past too (its original opt-out), so they are included, each marked with
+    ``earlier_number``. Followed back through up to ``MAX_EDIT_HOPS`` edits.
+    """
+    events = list(_events(workspace, phone))
+    wanted, seen, hops = phone, {phone}, 0
+    cutoff: tuple | None = None
+    while hops < MAX_EDIT_HOPS:
+        arrival = next(
+            (
+                e
+                for e in events
+                if e.phone == wanted
+                and e.action == OptOutEvent.Action.EDITED
+                and e.details.get("new_phone") == wanted
+                and e.details.get("old_phone") not in (None, wanted)
+                and (cutoff is None or (e.at, e.id) <= cutoff)
+            ),
+            None,
+        )
+        if arrival is None or arrival.details["old_phone"] in seen:
+            break
+        wanted = arrival.details["old_phone"]
+        seen.add(wanted)
+        cutoff = (arrival.at, arrival.id)
+        for earlier in _events(workspace, wanted):
+            # The same edit is also recorded on the earlier number, just after: shown once.
+            if (earlier.at, earlier.id) < cutoff:
+                earlier.earlier_number = wanted
+                events.append(earlier)
+        hops += 1
+    events.sort(key=lambda e: (e.at, e.id), reverse=True)
+    return events
+
+
+def _events(workspace: Workspace, phone: str):
     return OptOutEvent.objects.filter(workspace=workspace, phone=phone).select_related("actor").order_by("-at", "-id")
 
 
@@ -158,3 +217,13 @@ def how_opted_out(optout: OptOut) -> str:
     if optout.method == Method.IMPORT:
         return f"Imported{f' by {who}' if who else ''} on {day}."
     return f"Opted out by hand{f' by {who}' if who else ''} on {day}."
+
+
+def came_from(events: list[OptOutEvent], phone: str) -> list[str]:
+    """The numbers this entry had before it became ``phone``, latest first."""
+    found = []
+    for e in events:
+        old = e.details.get("old_phone") if e.action == OptOutEvent.Action.EDITED else None
+        if old and e.details.get("new_phone") != old and old != phone and old not in found:
+            found.append(old)
+    return found

@@ -300,9 +300,9 @@ def import_batch(
     with transaction.atomic():
         lock_numbers(workspace.id, numbers)
         if connection.vendor == "postgresql":
-            added = _insert_imported_pg(workspace, numbers, reason, actor, details)
+            added = _insert_imported_pg(workspace, numbers, reason, actor, details, import_job)
         else:
-            added = _insert_imported_orm(workspace, numbers, reason, actor, details)
+            added = _insert_imported_orm(workspace, numbers, reason, actor, details, import_job)
         cancelled = _opted_out(workspace, numbers)
         if cancelled and import_job is not None:
             _count_cancelled(import_job, cancelled)
@@ -325,8 +325,8 @@ def _count_cancelled(import_job, cancelled: int) -> None:
 # Table names come from the models; every value is a parameter.
 _IMPORT_OPTOUTS_SQL = f"""
     INSERT INTO {OptOut._meta.db_table}
-        (workspace_id, phone, method, reason, created_at, updated_at, created_by_id, source_message_id)
-    SELECT %s, number, %s, %s, %s, %s, %s, NULL FROM unnest(%s::text[]) AS number
+        (workspace_id, phone, method, reason, created_at, updated_at, created_by_id, source_message_id, import_job_id)
+    SELECT %s, number, %s, %s, %s, %s, %s, NULL, %s FROM unnest(%s::text[]) AS number
     ON CONFLICT (workspace_id, phone) DO NOTHING
     RETURNING phone"""  # noqa: S608
 _IMPORT_EVENTS_SQL = f"""
@@ -334,7 +334,9 @@ _IMPORT_EVENTS_SQL = f"""
     SELECT %s, number, %s, %s, %s, %s, %s::jsonb FROM unnest(%s::text[]) AS number"""  # noqa: S608
 
 
-def _insert_imported_pg(workspace: Workspace, numbers: list[str], reason: str, actor, details: dict) -> list[str]:
+def _insert_imported_pg(
+    workspace: Workspace, numbers: list[str], reason: str, actor, details: dict, import_job=None
+) -> list[str]:
     # One statement per table instead of model instances: an import of a
     # million rows spends its time reading numbers, not building objects.
     now = timezone.now()
@@ -342,7 +344,7 @@ def _insert_imported_pg(workspace: Workspace, numbers: list[str], reason: str, a
     with connection.cursor() as cursor:
         cursor.execute(
             _IMPORT_OPTOUTS_SQL,
-            [workspace.id, Method.IMPORT, reason, now, now, actor_id, numbers],
+            [workspace.id, Method.IMPORT, reason, now, now, actor_id, getattr(import_job, "id", None), numbers],
         )
         added = [row[0] for row in cursor.fetchall()]
         if added:
@@ -353,13 +355,25 @@ def _insert_imported_pg(workspace: Workspace, numbers: list[str], reason: str, a
     return added
 
 
-def _insert_imported_orm(workspace: Workspace, numbers: list[str], reason: str, actor, details: dict) -> list[str]:
+def _insert_imported_orm(
+    workspace: Workspace, numbers: list[str], reason: str, actor, details: dict, import_job=None
+) -> list[str]:
     existing = set(OptOut.objects.filter(workspace=workspace, phone__in=numbers).values_list("phone", flat=True))
     added = [n for n in numbers if n not in existing]
     # No ignore_conflicts: a number another writer added meanwhile fails the batch (the job
     # retries it) instead of getting an event and an "added" count for an entry it did not write.
     OptOut.objects.bulk_create(
-        [OptOut(workspace=workspace, phone=n, method=Method.IMPORT, reason=reason, created_by=actor) for n in added]
+        [
+            OptOut(
+                workspace=workspace,
+                phone=n,
+                method=Method.IMPORT,
+                reason=reason,
+                created_by=actor,
+                import_job=import_job,
+            )
+            for n in added
+        ]
     )
     OptOutEvent.objects.bulk_create(
         [

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from emuchat import phones
@@ -12,7 +13,7 @@ from emuchat.forms import apply_validation_error
 from emuchat.pagination import paginate, query_without_page
 from workspaces.access import workspace_view
 
-from . import rows, selectors, services
+from . import navigation, rows, selectors, services
 from .charts import chart_for
 from .forms import OptOutForm
 from .models import Method, OptOut
@@ -23,23 +24,53 @@ def _get_optout(request: HttpRequest, pk: int) -> OptOut:
     return get_object_or_404(OptOut.objects.select_related("created_by"), workspace=request.workspace, pk=pk)
 
 
+def _match_summary(matches: int, *, query: str, method: str) -> str:
+    """“12 numbers match “415” with method Reply.”: what a filtered list holds."""
+    if matches > selectors.COUNT_CAP:
+        text = f"More than {selectors.COUNT_CAP:,} numbers match"
+    else:
+        text = f"{matches:,} number{'s match' if matches != 1 else ' matches'}"
+    if query.strip():
+        text += f" “{query.strip()}”"
+    if method:
+        text += f" with method {Method(method).label}"
+    return text + "."
+
+
 @workspace_view
 def optout_list(request: HttpRequest) -> HttpResponse:
     workspace = request.workspace
-    page = paginate(selectors.optouts_for(workspace, request.GET), request.GET, deferred_join=True)
+    params = request.GET
+    matching = selectors.optouts_for(workspace, params)
+    page = paginate(matching, params, deferred_join=True)
     version = selectors.list_version(workspace)
     totals = selectors.totals_by_method(workspace, version=version)
+    method = params.get("method") if params.get("method") in Method.values else ""
+    from_import = selectors.import_for(workspace, params.get("import")) if params.get("import") else None
+    searched = bool(params.get("q") or params.get("import"))
+    if searched:
+        matches = selectors.count_matching(matching)
+    else:
+        matches = totals[method] if method else sum(totals.values())
+    keep_search = {k: params[k] for k in ("q", "import") if params.get(k)}
     return render(
         request,
         "optouts/list.html",
         {
-            "rows": rows.build(workspace, page.object_list),
+            "rows": rows.build(workspace, page.object_list, back=navigation.current_list(request)),
             "page_obj": page,
-            "query_without_page": query_without_page(request.GET),
-            "is_filtered": bool(request.GET.get("q") or request.GET.get("method")),
-            "totals": [(Method(value).label, value, n) for value, n in totals.items()],
+            "query_without_page": query_without_page(params),
+            "query_without_method": urlencode(keep_search),
+            "is_filtered": bool(searched or method),
+            "is_searched": searched,
+            "match_summary": _match_summary(matches, query=params.get("q", ""), method=method),
+            "from_import": from_import,
+            "totals": [
+                (Method(value).label, value, n, urlencode(keep_search | {"method": value}))
+                for value, n in totals.items()
+            ],
             "total": sum(totals.values()),
-            "chart": chart_for(workspace, version=version),
+            "chart": chart_for(workspace, version=version, method=method),
             "methods": Method.choices,
         },
     )
@@ -93,11 +124,18 @@ def optout_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 f"Opt-out for {phones.format_international(optout.phone)} updated."
                 + cancelled_note(optout.cancelled_texts),
             )
-            return redirect("optouts:list", slug=request.workspace.slug)
+            return redirect(navigation.back_to_list(request))
     return render(
         request,
         "optouts/form.html",
-        {"form": form, "title": "Edit opt-out", "optout": optout, "read_only": read_only},
+        {
+            "form": form,
+            "title": "Opt-out" if read_only else "Edit opt-out",
+            "optout": optout,
+            "read_only": read_only,
+            "back_url": navigation.back_to_list(request),
+            "next": navigation.carry(request),
+        },
     )
 
 
@@ -109,7 +147,7 @@ def optout_remove(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         services.remove_opt_out(workspace=request.workspace, optout=optout, actor=request.user)
         messages.success(request, f"{number} was removed from the opt-out list and can be texted again.")
-        return redirect("optouts:list", slug=request.workspace.slug)
+        return redirect(navigation.back_to_list(request))
     return render(
         request,
         "components/confirm.html",
@@ -118,7 +156,8 @@ def optout_remove(request: HttpRequest, pk: int) -> HttpResponse:
             "question": f"Remove {number} from the opt-out list?",
             "detail": "Texts to this number will be allowed again straight away. The history keeps a record of this.",
             "confirm_label": f"Remove {number}",
-            "cancel_url": reverse("optouts:list", kwargs={"slug": request.workspace.slug}),
+            "cancel_url": navigation.back_to_list(request),
+            "next": navigation.carry(request),
         },
     )
 
@@ -129,11 +168,20 @@ def optout_history(request: HttpRequest, phone: str) -> HttpResponse:
         e164 = phones.normalize(phone, request.workspace.default_region)
     except ValidationError:
         e164 = phone
-    events = list(selectors.history_for(request.workspace, e164))
+    events = selectors.history_for(request.workspace, e164)
     current = selectors.optouts_by_phone(request.workspace, [e164]).get(e164)
     contacts = selectors.contacts_by_phone(request.workspace, [e164]).get(e164, [])
+    carried = navigation.carry(request)
     return render(
         request,
         "optouts/history.html",
-        {"phone": e164, "events": events, "current": current, "contacts": contacts},
+        {
+            "phone": e164,
+            "events": events,
+            "current": current,
+            "contacts": contacts,
+            "came_from": selectors.came_from(events, e164),
+            "back_url": navigation.back_to_list(request),
+            "next_query": urlencode({"next": carried}) if carried else "",
+        },
     )

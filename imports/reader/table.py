@@ -45,12 +45,13 @@ class Table:
     _last_row_declared: int | None = field(default=None, repr=False)
     _max_xlsx_uncompressed_bytes: int = field(default=MAX_XLSX_UNCOMPRESSED_BYTES, repr=False)
     _started: bool = field(default=False, repr=False)
+    has_header: bool = True
 
     @cached_property
     def total_rows_estimate(self) -> int | None:
         """Roughly how many data rows follow the header, for a progress bar."""
         if self.kind == "csv":
-            return count_csv_rows(self.path, read_head(self.path))
+            return count_csv_rows(self.path, read_head(self.path)) + (0 if self.has_header else 1)
         if self._last_row_declared is None:
             # No <dimension>: count the <row> tags instead, a quick pass with no parsing.
             return count_rows(self.path, max_xlsx_uncompressed_bytes=self._max_xlsx_uncompressed_bytes)
@@ -95,14 +96,18 @@ def open_table(
     *,
     max_xlsx_uncompressed_bytes: int = MAX_XLSX_UNCOMPRESSED_BYTES,
     max_xlsx_cells: int = MAX_XLSX_CELLS,
+    has_header: bool = True,
 ) -> Table:
-    """Open a CSV or XLSX file by its content, or raise ImportFileError saying why not."""
+    """Open a CSV or XLSX file by its content, or raise ImportFileError saying why not.
+
+    ``has_header=False`` reads the first row as data: the columns have no names.
+    """
     path = Path(path)
     head = read_head(path)
     kind = sniff_kind(path, head)
     if kind == "csv":
         source = CsvSource(path, head)
-        return _table(path, kind, source.records(), source.close)
+        return _table(path, kind, source.records(), source.close, has_header=has_header)
     archive = open_archive(path, max_uncompressed_bytes=max_xlsx_uncompressed_bytes)
     shared: SharedStrings | None = None
 
@@ -117,7 +122,7 @@ def open_table(
         check_cells(dimension, max_cells=max_xlsx_cells)
         shared = SharedStrings(archive, parts.shared_strings)
         sheet = SheetRows(shared, read_number_styles(archive, parts.styles), date1904=parts.date1904)
-        table = _table(path, kind, sheet.read(archive, parts.sheet), close)
+        table = _table(path, kind, sheet.read(archive, parts.sheet), close, has_header=has_header)
         table._last_row_declared = dimension.last_row if dimension else None
         table._max_xlsx_uncompressed_bytes = max_xlsx_uncompressed_bytes
         return table
@@ -126,21 +131,34 @@ def open_table(
         raise
 
 
-def _table(path: Path, kind: str, records: Records, close: Callable[[], None]) -> Table:
+def _table(path: Path, kind: str, records: Records, close: Callable[[], None], *, has_header: bool = True) -> Table:
     """Read the header and peek at the first data row, so empty files fail at open."""
     try:
         header = _next_non_blank(records)
         if header is None:
             raise ImportFileError(errors.EMPTY)
-        first = _next_non_blank(records)
+        first = _next_non_blank(records) if has_header else header
         if first is None:
             raise ImportFileError(errors.HEADER_ONLY)
     except BaseException:
         close()
         raise
     header_row, headers = header
+    headers = list(headers)
     while headers and not headers[-1]:
         headers.pop()  # trailing empty header cells come from stray delimiters or formatting
+    if not has_header:
+        # No names: the columns are known by letter (mapping.column_label), and row 1 is data.
+        return Table(
+            kind=kind,
+            headers=[""] * len(headers),
+            path=path,
+            header_row=header_row - 1,
+            has_header=False,
+            _first_row=first,
+            _rows=records,
+            _close=close,
+        )
     return Table(
         kind=kind,
         headers=headers,

@@ -25,6 +25,11 @@ def method_badge(method: str) -> str:
     return format_html('<span class="badge badge-{}"><span aria-hidden="true">{}</span> {}</span>', method, icon, label)
 
 
+@register.simple_tag
+def method_label(method: str) -> str:
+    return _BADGES.get(method, ("", method))[1]
+
+
 _UNITS = (("year", 365 * 86400), ("month", 30 * 86400), ("week", 7 * 86400), ("day", 86400), ("hour", 3600))
 
 
@@ -50,4 +55,20 @@ def relative_time(moment) -> str:
         return ""
     return format_html(
         '<time datetime="{}" title="{}">{}</time>', moment.isoformat(), exact_time(moment), ago(moment, timezone.now())
+    )
+
+
+@register.simple_tag
+def tap_time(moment) -> str:
+    """“3 days ago” that opens to the exact time on a tap or click (hover shows it too)."""
+    if moment is None:
+        return ""
+    exact = exact_time(moment)
+    return format_html(
+        '<details class="when"><summary><time datetime="{}" title="{}">{}</time></summary>'
+        '<span class="exact-time">{}</span></details>',
+        moment.isoformat(),
+        exact,
+        ago(moment, timezone.now()),
+        exact,
     )

@@ -32,6 +32,7 @@ def test_list_shows_the_entries_newest_first(api, listed):
         "created_at": body["results"][2]["created_at"],
         "updated_at": body["results"][2]["updated_at"],
         "created_by": "alice",
+        "created_by_name": "Alice",
     }
     assert body["next"] is None
 
@@ -197,8 +198,8 @@ def test_events_include_removals_oldest_first(api, workspace, member, listed):
         ("+14155550101", "removed"),
         ("+14155550102", "opted_in"),
     ]
-    assert events[3]["actor"] == "alice"
-    assert events[4]["actor"] is None
+    assert (events[3]["actor"], events[3]["actor_name"]) == ("alice", "Alice")
+    assert (events[4]["actor"], events[4]["actor_name"]) == (None, None)
 
 
 def test_events_since_returns_only_later_changes(api, workspace, listed):

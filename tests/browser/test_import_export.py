@@ -40,14 +40,14 @@ def test_member_imports_a_file_watches_it_finish_and_downloads_the_export(
     column = page.get_by_label("Column with the phone numbers")
     expect(column).to_have_value("3")
     preview = page.get_by_role("table", name="Preview of the first rows")
-    expect(preview.locator("tr[data-row='2']")).to_contain_text("+447911000000")
+    expect(preview.locator("tr[data-row='2']")).to_contain_text("+44 7911 000000")
     # Picking the wrong column shows at once that nothing there is a number…
     column.select_option(label="Landline")
     expect(preview.locator("tr[data-row='2']")).to_contain_text("No phone number given.")
     expect(page.get_by_label("Column with the phone numbers")).to_have_value("2")
     # …so the member maps it back and starts.
     page.get_by_label("Column with the phone numbers").select_option(label="Mobile")
-    expect(preview.locator("tr[data-row='2']")).to_contain_text("+447911000000")
+    expect(preview.locator("tr[data-row='2']")).to_contain_text("+44 7911 000000")
     page.get_by_label("Reason (optional)").fill("Unsubscribed at OldSMS")
     screenshot("import-map")
     page.get_by_role("button", name="Start import").click()

@@ -122,8 +122,12 @@ def test_member_filters_by_method_and_combines_it_with_search(opt_outs_page, lis
     page.get_by_role("button", name="Search").click()
     expect(page.locator("table.optouts tbody tr")).to_have_count(1)
     expect(row(page, "+1 212-555-0001")).to_contain_text("Stop please")
-    # The totals double as filters.
-    page.get_by_role("link", name="Import: 1").click()
+    # The totals double as filters, and keep the search text (issue 13).
+    page.get_by_role("link", name="Import 1").click()
+    expect(page.get_by_label("Search by phone number")).to_have_value("+1 212 555 0001")
+    expect(page.locator("[data-match-count]")).to_have_text("0 numbers match “+1 212 555 0001” with method Import.")
+    page.get_by_label("Search by phone number").fill("")
+    page.get_by_role("button", name="Search").click()
     expect(page.locator("table.optouts tbody tr")).to_have_count(1)
     expect(row(page, "+44 7911 123456")).to_be_visible()
 
@@ -175,12 +179,12 @@ def test_member_removes_an_opt_out_after_confirming(opt_outs_page, listed, works
 
 def test_totals_chart_and_hover_times_are_shown(opt_outs_page, listed, page, screenshot):
     page = opt_outs_page()
-    totals = page.get_by_role("navigation", name="Totals by method")
+    totals = page.get_by_role("navigation", name="Numbers on the list now, by method")
     expect(totals.locator('[data-total="all"]')).to_have_text("7")
     expect(totals.locator('[data-total="reply"]')).to_have_text("4")
     chart = page.locator("figure.chart")
-    expect(chart).to_contain_text("7 in all")
-    expect(chart.locator('rect[data-method="reply"]')).to_have_count(1)
+    expect(chart).to_contain_text("7 recorded")
+    expect(chart.locator('.chart-wide rect[data-method="reply"]')).to_have_count(1)
     chart.get_by_text("Show the numbers as a table").click()
     expect(chart.locator("table tbody tr")).to_have_count(4)
     when = row(page, "+1 415-555-0123").locator("time")
