@@ -55,7 +55,9 @@ def _twilio_error(error: Exception, account_sid: str) -> ValidationError:
     if isinstance(error, TwilioRestException) and error.status in (401, 403):
         text = f"Twilio refused the credentials for account {account_sid}. Check the account SID and auth token."
     elif isinstance(error, TwilioRestException):
-        text = f"Twilio answered with an error ({error.status}{f', code {error.code}' if error.code else ''}): {error.msg}"
+        text = (
+            f"Twilio answered with an error ({error.status}{f', code {error.code}' if error.code else ''}): {error.msg}"
+        )
     else:
         text = "Twilio could not be reached, so the number was not added. Try again in a minute."
     return ValidationError({"phone": [text]})

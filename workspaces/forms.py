@@ -4,7 +4,7 @@ import zoneinfo
 
 from django import forms
 
-from .models import Role
+from .models import Role, validate_region
 
 TIME_ZONES = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
 
@@ -33,10 +33,19 @@ class WorkspaceForm(forms.Form):
     )
 
     def clean_slug(self) -> str:
-        return self.cleaned_data["slug"].lower()
+        # Checked here too (the service checks again) so every field's error shows at once.
+        from .models import Workspace
+        from .services import slug_taken_message
+
+        slug = self.cleaned_data["slug"].lower()
+        if Workspace.objects.filter(slug=slug).exists():
+            raise forms.ValidationError(slug_taken_message(slug))
+        return slug
 
     def clean_default_region(self) -> str:
-        return self.cleaned_data["default_region"].upper()
+        region = self.cleaned_data["default_region"].upper()
+        validate_region(region)
+        return region
 
 
 class InviteForm(forms.Form):

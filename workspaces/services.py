@@ -40,6 +40,10 @@ def _record(*, workspace: Workspace, action: str, actor, subject_user=None, subj
 # --- workspaces ----------------------------------------------------------------------
 
 
+def slug_taken_message(slug: str) -> str:
+    return f"The address “{slug}” is taken by another workspace; choose another."
+
+
 @transaction.atomic
 def create_workspace(*, name: str, slug: str, default_region: str, time_zone: str, creator) -> Workspace:
     """Create a workspace whose first owner is ``creator``."""
@@ -48,8 +52,11 @@ def create_workspace(*, name: str, slug: str, default_region: str, time_zone: st
     if not name:
         errors["name"] = ["Give the workspace a name."]
     if Workspace.objects.filter(slug=slug).exists():
-        errors["slug"] = [f"The address “{slug}” is taken by another workspace; choose another."]
-    for field, value, check in (("default_region", default_region, validate_region), ("time_zone", time_zone, validate_time_zone)):
+        errors["slug"] = [slug_taken_message(slug)]
+    for field, value, check in (
+        ("default_region", default_region, validate_region),
+        ("time_zone", time_zone, validate_time_zone),
+    ):
         try:
             check(value)
         except ValidationError as error:
@@ -62,7 +69,7 @@ def create_workspace(*, name: str, slug: str, default_region: str, time_zone: st
                 name=name, slug=slug, default_region=default_region, time_zone=time_zone
             )
     except IntegrityError:
-        raise ValidationError({"slug": [f"The address “{slug}” is taken by another workspace; choose another."]})
+        raise ValidationError({"slug": [slug_taken_message(slug)]})
     Membership.objects.create(workspace=workspace, user=creator, role=Role.OWNER)
     _record(workspace=workspace, action=Action.CREATED_WORKSPACE, actor=creator, subject_user=creator, role=Role.OWNER)
     return workspace
@@ -172,7 +179,9 @@ def accept_invitation(*, token: str, user) -> Membership:
     invitation = invitation_for_token(token)
     now = timezone.now()
     if invitation is None or invitation.revoked_at:
-        raise ValidationError("This invitation link is not valid any more. Ask an owner of the workspace for a new one.")
+        raise ValidationError(
+            "This invitation link is not valid any more. Ask an owner of the workspace for a new one."
+        )
     claimed = Invitation.objects.filter(
         pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
     ).update(accepted_at=now, accepted_by=user)
@@ -203,7 +212,9 @@ def create_account_and_accept(*, token: str, username: str, password: str):
     User = get_user_model()
     invitation = invitation_for_token(token)
     if invitation is None or not invitation.is_pending:
-        raise ValidationError("This invitation link is not valid any more. Ask an owner of the workspace for a new one.")
+        raise ValidationError(
+            "This invitation link is not valid any more. Ask an owner of the workspace for a new one."
+        )
     username = username.strip()
     if not username:
         raise ValidationError({"username": ["Choose a username."]})

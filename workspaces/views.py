@@ -95,9 +95,7 @@ def invite(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             apply_validation_error(form, error, "email")
         else:
-            messages.success(
-                request, f"Invitation sent to {invitation.email}. The link works once, for 7 days."
-            )
+            messages.success(request, f"Invitation sent to {invitation.email}. The link works once, for 7 days.")
             return redirect("workspaces:members", slug=request.workspace.slug)
     return _members_page(request, invite_form=form, status=400)
 
@@ -228,7 +226,9 @@ def accept_invite(request: HttpRequest, token: str) -> HttpResponse:
             apply_validation_error(form, error)
         else:
             login(request, new_user, backend="django.contrib.auth.backends.ModelBackend")
-            return _joined(request, new_user.memberships.select_related("workspace").get(workspace=invitation.workspace))
+            return _joined(
+                request, new_user.memberships.select_related("workspace").get(workspace=invitation.workspace)
+            )
     return render(
         request,
         "workspaces/invite.html",
