@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
@@ -52,6 +52,10 @@ def twilio_client(workspace: Workspace) -> Client | None:
 
 
 def _twilio_error(error: Exception, account_sid: str) -> ValidationError:
+    if not isinstance(error, TwilioRestException) and isinstance(error, TwilioException) and len(error.args) > 1:
+        # A failed page fetch carries the raw response instead of a parsed error.
+        response = error.args[1]
+        error = TwilioRestException(getattr(response, "status_code", 500), "", msg=str(getattr(response, "text", "")))
     if isinstance(error, TwilioRestException) and error.status in (401, 403):
         text = f"Twilio refused the credentials for account {account_sid}. Check the account SID and auth token."
     elif isinstance(error, TwilioRestException):
@@ -68,7 +72,7 @@ def _wire_at_twilio(client: Client, phone: str) -> tuple[str, list[str]]:
     account_sid = client.username
     try:
         found = client.api.v2010.accounts(account_sid).incoming_phone_numbers.list(phone_number=phone, limit=5)
-    except (TwilioRestException, requests.RequestException) as error:
+    except (TwilioException, requests.RequestException) as error:
         raise _twilio_error(error, account_sid)
     number = next((n for n in found if n.phone_number == phone), None)
     if number is None:
@@ -94,7 +98,7 @@ def _wire_at_twilio(client: Client, phone: str) -> tuple[str, list[str]]:
                 status_callback=wanted["StatusCallback"],
                 status_callback_method="POST",
             )
-        except (TwilioRestException, requests.RequestException) as error:
+        except (TwilioException, requests.RequestException) as error:
             raise _twilio_error(error, account_sid)
     return number.sid, changes
 

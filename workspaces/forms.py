@@ -72,3 +72,28 @@ class SignUpForm(forms.Form):
         help_text="At least 8 characters, not a common password.",
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+
+
+class WorkspaceSettingsForm(forms.Form):
+    name = WorkspaceForm.base_fields["name"]
+    default_region = WorkspaceForm.base_fields["default_region"]
+    time_zone = WorkspaceForm.base_fields["time_zone"]
+    twilio_account_sid = forms.CharField(
+        max_length=64,
+        required=False,
+        label="Twilio account SID (optional)",
+        help_text="Your own Twilio account (AC…). Empty: the server's account is used.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    twilio_auth_token = forms.CharField(
+        max_length=64,
+        required=False,
+        label="Twilio auth token",
+        help_text="Never shown again once saved; leave empty to keep the current one.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=False),
+    )
+
+    def clean_default_region(self) -> str:
+        region = self.cleaned_data["default_region"].upper()
+        validate_region(region)
+        return region

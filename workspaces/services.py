@@ -75,6 +75,33 @@ def create_workspace(*, name: str, slug: str, default_region: str, time_zone: st
     return workspace
 
 
+@transaction.atomic
+def update_workspace(
+    *,
+    workspace: Workspace,
+    name: str,
+    default_region: str,
+    time_zone: str,
+    twilio_account_sid: str = "",
+    twilio_auth_token: str = "",
+    actor=None,
+) -> Workspace:
+    """Save an owner's changes; an empty auth token keeps the stored one, an empty SID clears both."""
+    workspace.name = name.strip()
+    workspace.default_region = default_region.strip().upper()
+    workspace.time_zone = time_zone
+    sid = twilio_account_sid.strip()
+    if sid and not sid.startswith("AC"):
+        raise ValidationError({"twilio_account_sid": ["A Twilio account SID starts with AC."]})
+    if sid and not (twilio_auth_token or workspace.twilio_auth_token):
+        raise ValidationError({"twilio_auth_token": ["Give the auth token that goes with this account SID."]})
+    workspace.twilio_account_sid = sid
+    workspace.twilio_auth_token = (twilio_auth_token.strip() or workspace.twilio_auth_token) if sid else ""
+    workspace.full_clean(exclude=["slug"])
+    workspace.save(update_fields=["name", "default_region", "time_zone", "twilio_account_sid", "twilio_auth_token"])
+    return workspace
+
+
 # --- invitations ---------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from emuchat.forms import apply_validation_error
 
 from . import selectors, services
 from .access import owner_view, workspace_view
-from .forms import InviteForm, RoleForm, SignUpForm, WorkspaceForm
+from .forms import InviteForm, RoleForm, SignUpForm, WorkspaceForm, WorkspaceSettingsForm
 
 
 @login_required
@@ -29,12 +29,30 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @owner_view
+@require_http_methods(["GET", "POST"])
 def settings_page(request: HttpRequest) -> HttpResponse:
     workspace = request.workspace
+    initial = {
+        "name": workspace.name,
+        "default_region": workspace.default_region,
+        "time_zone": workspace.time_zone,
+        "twilio_account_sid": workspace.twilio_account_sid,
+    }
+    form = WorkspaceSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_workspace(workspace=workspace, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            workspace.refresh_from_db()
+            apply_validation_error(form, error, "name")
+        else:
+            messages.success(request, "Workspace settings saved.")
+            return redirect("workspaces:settings", slug=workspace.slug)
     return render(
         request,
         "workspaces/settings.html",
         {
+            "form": form,
             "sender_numbers": workspace.sender_numbers.all(),
             "members": selectors.members_of(workspace),
             "webhook_path": reverse("webhooks:twilio_sms"),

@@ -91,3 +91,36 @@ def test_the_sidebar_shows_settings_to_owners_and_members_to_members(client, wor
 def test_an_outsider_still_gets_404_on_owner_pages(outsider_client, workspace):
     assert outsider_client.get("/w/acme/settings/numbers/").status_code == 404
     assert outsider_client.get("/w/acme/settings/members/").status_code == 404
+
+
+def test_an_owner_edits_the_workspace_settings_and_twilio_credentials(member_client, workspace):
+    data = {
+        "name": "Acme Bakery & Co",
+        "default_region": "gb",
+        "time_zone": "Europe/London",
+        "twilio_account_sid": "AC" + "9" * 32,
+        "twilio_auth_token": "own-token",
+    }
+    response = member_client.post("/w/acme/settings/", data, follow=True)
+    assert "Workspace settings saved." in response.content.decode()
+    assert "own-token" not in response.content.decode()
+    workspace.refresh_from_db()
+    assert (workspace.name, workspace.default_region, workspace.time_zone) == (
+        "Acme Bakery & Co",
+        "GB",
+        "Europe/London",
+    )
+    assert (workspace.twilio_account_sid, workspace.twilio_auth_token) == ("AC" + "9" * 32, "own-token")
+    # Saving again without a token keeps the stored one.
+    member_client.post("/w/acme/settings/", data | {"twilio_auth_token": ""})
+    workspace.refresh_from_db()
+    assert workspace.twilio_auth_token == "own-token"
+
+
+def test_a_member_cannot_edit_the_workspace_settings(teammate_client, workspace):
+    response = teammate_client.post(
+        "/w/acme/settings/", {"name": "Hijacked", "default_region": "US", "time_zone": "UTC"}
+    )
+    assert response.status_code == 403
+    workspace.refresh_from_db()
+    assert workspace.name == "Acme Bakery"
