@@ -60,3 +60,10 @@ def test_times_on_the_workspace_pages_follow_its_time_zone(member_client, worksp
     workspace.time_zone = "Asia/Tokyo"
     workspace.save()
     assert "6 Jan 2026, 08:30" in member_client.get(history).content.decode()
+
+
+def test_send_later_is_read_in_the_workspaces_time_zone(member_client, workspace):
+    workspace.time_zone = "America/New_York"
+    workspace.save()
+    page = member_client.get("/w/acme/messages/bulk/").content.decode()
+    assert "Times are in America/New_York." in page
