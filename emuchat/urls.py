@@ -24,6 +24,7 @@ workspaces_namespace = workspace_urls.patterns(
     extra_workspace_patterns=[
         path("settings/numbers/", number_views.sender_numbers, name="sender_numbers"),
         path("settings/numbers/<int:pk>/remove/", number_views.sender_number_remove, name="sender_number_remove"),
+        path("settings/numbers/<int:pk>/connect/", number_views.sender_number_wire, name="sender_number_wire"),
     ]
 )
 

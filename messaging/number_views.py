@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from emuchat.forms import apply_validation_error
 from emuchat.phones import format_international
@@ -63,6 +63,23 @@ def sender_numbers(request: HttpRequest) -> HttpResponse:
         },
         status=400 if request.method == "POST" and not added else 200,
     )
+
+
+@owner_view
+@require_POST
+def sender_number_wire(request: HttpRequest, pk: int) -> HttpResponse:
+    number = get_object_or_404(request.workspace.sender_numbers, pk=pk)
+    shown = format_international(number.phone)
+    try:
+        wiring = numbers.wire_sender_number(workspace=request.workspace, number=number, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if wiring.changes:
+            messages.success(request, f"{shown}: " + "; ".join(wiring.changes) + ".")
+        else:
+            messages.success(request, f"{shown}: its Twilio webhooks already pointed at emu.chat; nothing changed.")
+    return redirect("workspaces:sender_numbers", slug=request.workspace.slug)
 
 
 @owner_view

@@ -145,6 +145,18 @@ def add_sender_number(*, workspace: Workspace, phone: str, label: str = "", acto
     return number, wiring
 
 
+def wire_sender_number(*, workspace: Workspace, number: SenderNumber, actor=None) -> Wiring:
+    """Point an existing number's webhooks here (e.g. added before the workspace had credentials)."""
+    client = twilio_client(workspace)
+    if client is None:
+        raise ValidationError("This workspace has no Twilio credentials; set the webhooks in the Twilio console.")
+    provider_sid, changes = _wire_at_twilio(client, number.phone)
+    SenderNumber.objects.filter(pk=number.pk, workspace=workspace).update(
+        provider_sid=provider_sid, webhooks_set_at=timezone.now()
+    )
+    return Wiring(configured=True, changes=changes)
+
+
 @transaction.atomic
 def remove_sender_number(*, workspace: Workspace, number: SenderNumber, actor=None) -> None:
     """Stop using a number here; its conversations and texts stay (their sender becomes empty)."""

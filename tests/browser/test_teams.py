@@ -181,7 +181,7 @@ def test_without_credentials_the_page_says_what_to_paste_into_twilio(
     expect(wiring).to_contain_text("A message comes in")
     expect(wiring.locator("[data-copy=sms-url]")).to_have_text(f"{app_url}/webhooks/twilio/sms/")
     expect(wiring.locator("[data-copy=status-url]")).to_have_text(f"{app_url}/webhooks/twilio/status/")
-    expect(page.locator("tr", has_text="+1 415-555-0178")).to_contain_text("Set in the console")
+    expect(page.locator("tr", has_text="+1 415-555-0178")).to_contain_text("Not checked")
 
 
 def test_a_forgotten_password_is_reset_by_email(page, app_url, member):

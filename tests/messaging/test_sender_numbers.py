@@ -126,3 +126,22 @@ def test_a_number_of_another_workspace_cannot_be_removed_from_ours(member_client
     theirs = other_workspace.sender_numbers.get()
     assert member_client.post(f"{URL}{theirs.pk}/remove/").status_code == 404
     assert SenderNumber.objects.filter(pk=theirs.pk).exists()
+
+
+def test_an_existing_number_is_pointed_here_once_credentials_exist(member_client, workspace, twilio):
+    existing = workspace.sender_numbers.get()
+    assert "Not checked" in member_client.get(URL).content.decode()
+    sid = twilio.add_number(existing.phone)
+    response = member_client.post(f"{URL}{existing.pk}/connect/", follow=True)
+    assert f"+1 415-555-0100: Incoming texts: (not set) → {SMS_URL}" in _text(response)
+    assert twilio.numbers[sid]["sms_url"] == SMS_URL
+    existing.refresh_from_db()
+    assert existing.provider_sid == sid and existing.webhooks_set_at is not None
+    assert "Set by emu.chat" in _text(response)
+
+
+def test_connecting_without_credentials_says_what_to_do(member_client, workspace, settings):
+    settings.TWILIO_ACCOUNT_SID = ""
+    existing = workspace.sender_numbers.get()
+    response = member_client.post(f"{URL}{existing.pk}/connect/", follow=True)
+    assert "no Twilio credentials" in _text(response)
