@@ -1,4 +1,4 @@
-"""Settings → API tokens: members create and revoke their workspace's tokens."""
+"""Settings → API tokens: owners create and revoke their workspace's tokens."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from emuchat.forms import apply_validation_error
-from workspaces.access import workspace_view
+from workspaces.access import owner_view
 
 from . import selectors, services
 from .forms import TokenForm
 
 
-@workspace_view
+@owner_view
 @never_cache
 @require_http_methods(["GET", "POST"])
 def token_list(request: HttpRequest) -> HttpResponse:
@@ -35,7 +35,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
     return render(request, "api/tokens.html", {"form": form, "tokens": selectors.tokens_for(request.workspace)})
 
 
-@workspace_view
+@owner_view
 @require_http_methods(["GET", "POST"])
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(request.workspace.api_tokens, pk=pk)

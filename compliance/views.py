@@ -14,7 +14,7 @@ from emuchat.forms import apply_validation_error
 from emuchat.pagination import paginate, query_without_page
 from optouts import selectors as optout_selectors
 from optouts import services as optout_services
-from workspaces.access import workspace_view
+from workspaces.access import owner_view, workspace_view
 
 from . import ratelimit, selectors, services
 from .forms import ComplianceSettingsForm
@@ -62,7 +62,7 @@ def optout_link(request: HttpRequest, code: str) -> HttpResponse:
 # --- Settings → Compliance -----------------------------------------------------------
 
 
-@workspace_view
+@owner_view
 @require_http_methods(["GET", "POST"])
 def compliance_settings(request: HttpRequest) -> HttpResponse:
     current = selectors.settings_for(request.workspace)

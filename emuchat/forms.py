@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
 
 
 def apply_validation_error(form: forms.Form, error: ValidationError, default_field: str | None = None) -> None:
@@ -19,7 +21,10 @@ def send_later_field() -> forms.DateTimeField:
     return forms.DateTimeField(
         label="Send later (optional)",
         required=False,
-        help_text=f"Leave empty to send now. Times are in {settings.TIME_ZONE}.",
+        # Lazy: the workspace's time zone is active while its pages render (workspaces.access).
+        help_text=format_lazy(
+            "Leave empty to send now. Times are in {}.", lazy(timezone.get_current_timezone_name, str)()
+        ),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )

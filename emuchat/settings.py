@@ -138,6 +138,8 @@ DEFAULT_FROM_EMAIL = env.get_str("DEFAULT_FROM_EMAIL", "emu.chat <no-reply@emu.c
 SMS_BACKEND = env.get_str("SMS_BACKEND", "messaging.backends.console.SmsBackend")
 TWILIO_ACCOUNT_SID = env.get_str("TWILIO_ACCOUNT_SID")
 TWILIO_AUTH_TOKEN = env.get_str("TWILIO_AUTH_TOKEN")
+# Where the Twilio REST API lives; tests point it at a local fake.
+TWILIO_API_BASE_URL = env.get_url("TWILIO_API_BASE_URL", "https://api.twilio.com", schemes=("http", "https"))
 SMS_PROVIDER_TIMEOUT = env.get_int("SMS_PROVIDER_TIMEOUT", 15, minimum=1)
 # A message stuck in "sending" longer than this was interrupted mid-call.
 SENDING_STALE_AFTER_SECONDS = env.get_int("SENDING_STALE_AFTER_SECONDS", 600, minimum=60)

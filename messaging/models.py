@@ -8,6 +8,9 @@ class SenderNumber(models.Model):
     workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="sender_numbers")
     phone = models.CharField(max_length=20, unique=True, help_text="E.164; inbound texts to it belong here.")
     label = models.CharField(max_length=80, blank=True)
+    # Set when adding the number pointed its webhooks at us through the Twilio API.
+    provider_sid = models.CharField(max_length=64, blank=True)
+    webhooks_set_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,7 +1,10 @@
-"""The one access check every workspace page goes through.
+"""The one access check every workspace page goes through (SPEC §14).
 
 A workspace URL answers 404 to anyone who is not a member, so a stranger
 cannot even learn that a slug exists; anonymous visitors go to the login page.
+Pages marked ``owners_only`` (members, sender numbers, settings, API tokens)
+answer 403 to a member who is not an owner. Nothing else looks at roles: every
+member manages opt-outs, contacts, conversations and sends.
 """
 
 from __future__ import annotations
@@ -11,8 +14,10 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
 
-from .models import Membership, Workspace
+from .models import Membership, Role, Workspace
 
 
 def get_membership(user, slug: str) -> Membership:
@@ -24,15 +29,36 @@ def get_membership(user, slug: str) -> Membership:
     return membership
 
 
-def workspace_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Resolve ``request.workspace`` from the ``slug`` URL keyword, members only."""
+def owners_only_response(request: HttpRequest) -> HttpResponse:
+    owners = request.workspace.memberships.filter(role=Role.OWNER).select_related("user").order_by("user__username")
+    return render(request, "workspaces/owners_only.html", {"owners": [m.user for m in owners]}, status=403)
 
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, slug: str, *args, **kwargs) -> HttpResponse:
-        membership = get_membership(request.user, slug)
-        request.membership = membership
-        request.workspace: Workspace = membership.workspace
-        return view(request, *args, **kwargs)
 
-    return wrapper
+def workspace_view(
+    view: Callable[..., HttpResponse] | None = None, *, owners_only: bool = False
+) -> Callable[..., HttpResponse]:
+    """Resolve ``request.workspace`` from the ``slug`` URL keyword, members only.
+
+    ``@workspace_view(owners_only=True)`` also requires the owner role (403 otherwise).
+    The workspace's time zone is active while the view runs.
+    """
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, slug: str, *args, **kwargs) -> HttpResponse:
+            membership = get_membership(request.user, slug)
+            request.membership = membership
+            request.workspace: Workspace = membership.workspace
+            if owners_only and not membership.is_owner:
+                return owners_only_response(request)
+            with timezone.override(membership.workspace.time_zone or None):
+                return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate(view) if view is not None else decorate
+
+
+def owner_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    return workspace_view(view, owners_only=True)
