@@ -19,6 +19,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from emuchat.client_ip import client_address
+
 log = logging.getLogger(__name__)
 
 
@@ -29,16 +31,6 @@ class Verdict:
 
 
 ALLOWED = Verdict(allowed=True, retry_after=0)
-
-
-def client_address(request: HttpRequest) -> str:
-    header = settings.OPT_OUT_LINK_CLIENT_IP_HEADER
-    if header:
-        # X-Forwarded-For lists every hop; the last one is the address our own proxy saw.
-        forwarded = request.headers.get(header, "").split(",")[-1].strip()
-        if forwarded:
-            return forwarded[:64]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def cache_unavailable(scope: str, error: Exception) -> None:
