@@ -190,11 +190,21 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEO
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_TASK_DEFAULT_QUEUE = env.get_str("CELERY_TASK_DEFAULT_QUEUE", "emuchat")
 CELERY_BEAT_SCHEDULE = {
+    "drain-inbound-spool": {"task": "messaging.tasks.drain_inbound_spool", "schedule": 15.0},
     "dispatch-due-messages": {"task": "messaging.tasks.dispatch_due_messages", "schedule": 15.0},
     "fail-stale-sending": {"task": "messaging.tasks.fail_stale_sending", "schedule": 300.0},
     "prune-idempotency-keys": {"task": "api.tasks.prune_idempotency_keys", "schedule": 3600.0},
     "tidy-import-export-jobs": {"task": "optouts.tasks.tidy_import_export_jobs", "schedule": 120.0},
 }
+
+# Signed inbound texts that could not be stored at once (database down) are kept here and
+# applied when it is back (messaging/inbound_spool.py): a Redis list, then a local file.
+INBOUND_SPOOL_REDIS_URL = env.get_url(
+    "INBOUND_SPOOL_REDIS_URL",
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else CACHE_URL,
+    schemes=("redis", "rediss"),
+)
+INBOUND_SPOOL_DIR = Path(env.get_str("INBOUND_SPOOL_DIR", str(BASE_DIR / "var" / "spool")))
 
 # Import and export.
 IMPORT_MAX_UPLOAD_BYTES = env.get_int("IMPORT_MAX_UPLOAD_BYTES", 50 * 1024 * 1024, minimum=1024)

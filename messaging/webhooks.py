@@ -1,10 +1,16 @@
-"""The provider's inbound-SMS webhook (SPEC §11)."""
+"""The provider's inbound-SMS webhook (SPEC §11).
+
+A signed text is stored at once when it can be; otherwise (database down, a
+payload that cannot be stored) it is kept in ``inbound_spool`` and applied
+later through the same ``handle_inbound``. We answer 200 only once it is kept.
+"""
 
 from __future__ import annotations
 
 import logging
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -12,12 +18,14 @@ from twilio.request_validator import RequestValidator
 
 from workspaces.models import Workspace
 
-from . import services
-from .models import SenderNumber
+from . import inbound_spool, services
+from .models import Message, SenderNumber
 from .status import record_delivery_status
 
 log = logging.getLogger(__name__)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+# Entries replayed inline by one webhook request before it handles its own text; beat does the rest.
+DRAIN_PER_REQUEST = 50
 
 
 def _auth_tokens(to: str) -> list[str]:
@@ -41,21 +49,82 @@ def signature_is_valid(request: HttpRequest, *, sender_field: str = "To") -> boo
     )
 
 
+def _clean(value: str) -> str:
+    # PostgreSQL text cannot hold NUL; a stray one must not turn a STOP into an error.
+    return value.replace("\x00", "")
+
+
+def handle_inbound(params: dict[str, str]) -> Message | None:
+    """Apply one signed inbound form (the fields Twilio posts); the spool replays through here too."""
+    return services.receive_message(
+        to=_clean(params.get("To", "")),
+        from_=_clean(params.get("From", "")),
+        body=_clean(params.get("Body", "")),
+        provider_sid=_clean(params.get("MessageSid", "")),
+    )
+
+
+def signature_verdict(*, url: str, params: dict[str, str], signature: str) -> bool | None:
+    """True or False; None when the database is down and only ``TWILIO_AUTH_TOKEN`` could be tried.
+
+    ``None`` means "verify later": the text may be signed with a workspace's own
+    token, which lives in the database. It is kept unverified and checked on replay.
+    """
+    if not signature:
+        return False
+    try:
+        tokens = _auth_tokens(_clean(params.get("To", "")))
+    except DatabaseError as error:
+        log.error("Webhook signature: database unavailable (%s); trying TWILIO_AUTH_TOKEN only", error)
+        token = settings.TWILIO_AUTH_TOKEN
+        return True if token and RequestValidator(token).validate(url, params, signature) else None
+    return any(RequestValidator(token).validate(url, params, signature) for token in tokens)
+
+
+def _verify_spooled(item: dict) -> bool:
+    return bool(signature_verdict(url=item["url"], params=item["params"], signature=item["signature"]))
+
+
+def replay_spooled(*, limit: int = 10_000) -> inbound_spool.DrainResult:
+    """Apply the texts kept while the database was down (beat, the drain command, the next webhook)."""
+    return inbound_spool.drain(apply=handle_inbound, verify=_verify_spooled, limit=limit)
+
+
+def _accept(params: dict[str, str], *, url: str, signature: str, verified: bool) -> None:
+    """Store the text now, or keep it in the spool; raises SpoolUnavailable when neither works."""
+    if not verified:
+        inbound_spool.keep(inbound_spool.entry(params, verified=False, url=url, signature=signature, reason="verify"))
+        return
+    # Texts kept earlier go first, so a STOP kept during an outage is not overtaken by a later SUBSCRIBE.
+    if inbound_spool.pending() and replay_spooled(limit=DRAIN_PER_REQUEST).stopped_early:
+        inbound_spool.keep(inbound_spool.entry(params, verified=True, reason="behind the spool"))
+        return
+    try:
+        message = handle_inbound(params)
+    except Exception as error:  # noqa: BLE001 - database down or bad bytes: keep it, never lose it
+        log.exception("Inbound text could not be stored at once; spooling it")
+        inbound_spool.keep(inbound_spool.entry(params, verified=True, reason=type(error).__name__))
+        return
+    if message is None:
+        log.info("Inbound text for an unknown number answered and dropped")
+
+
 @csrf_exempt
 @require_POST
 def twilio_sms(request: HttpRequest) -> HttpResponse:
-    if not signature_is_valid(request):
+    url = settings.SITE_URL + request.get_full_path()
+    params = request.POST.dict()
+    signature = request.headers.get("X-Twilio-Signature", "")
+    verdict = signature_verdict(url=url, params=params, signature=signature)
+    if verdict is False:
         log.warning("Rejected inbound webhook with a missing or wrong signature")
         return HttpResponseForbidden("Invalid signature.")
-    message = services.receive_message(
-        to=request.POST.get("To", ""),
-        from_=request.POST.get("From", ""),
-        body=request.POST.get("Body", ""),
-        provider_sid=request.POST.get("MessageSid", ""),
-    )
-    if message is None:
-        log.info("Inbound text for an unknown number answered and dropped")
-    # The opt-out, if any, committed inside receive_message: only now do we answer.
+    try:
+        _accept(params, url=url, signature=signature, verified=verdict is True)
+    except inbound_spool.SpoolUnavailable:
+        log.critical("INBOUND TEXT NOT KEPT: database, Redis and the spool file all failed; answering 503")
+        return HttpResponse("Temporarily unavailable.", status=503)
+    # Stored, or kept durably in the spool: only now do we answer.
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")
 
 
