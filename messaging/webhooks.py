@@ -64,21 +64,26 @@ def handle_inbound(params: dict[str, str]) -> Message | None:
     )
 
 
+def _check_signature(*, url: str, params: dict[str, str], signature: str) -> tuple[bool | None, bool]:
+    """(verdict, database reachable); the verdict is None when it must wait for the database."""
+    if not signature:
+        return False, True
+    try:
+        tokens = _auth_tokens(_clean(params.get("To", "")))
+    except DatabaseError as error:
+        log.error("Webhook signature: database unavailable (%s); trying TWILIO_AUTH_TOKEN only", error)
+        token = settings.TWILIO_AUTH_TOKEN
+        return (True if token and RequestValidator(token).validate(url, params, signature) else None), False
+    return any(RequestValidator(token).validate(url, params, signature) for token in tokens), True
+
+
 def signature_verdict(*, url: str, params: dict[str, str], signature: str) -> bool | None:
     """True or False; None when the database is down and only ``TWILIO_AUTH_TOKEN`` could be tried.
 
     ``None`` means "verify later": the text may be signed with a workspace's own
     token, which lives in the database. It is kept unverified and checked on replay.
     """
-    if not signature:
-        return False
-    try:
-        tokens = _auth_tokens(_clean(params.get("To", "")))
-    except DatabaseError as error:
-        log.error("Webhook signature: database unavailable (%s); trying TWILIO_AUTH_TOKEN only", error)
-        token = settings.TWILIO_AUTH_TOKEN
-        return True if token and RequestValidator(token).validate(url, params, signature) else None
-    return any(RequestValidator(token).validate(url, params, signature) for token in tokens)
+    return _check_signature(url=url, params=params, signature=signature)[0]
 
 
 def _verify_spooled(item: dict) -> bool:
@@ -90,10 +95,13 @@ def replay_spooled(*, limit: int = 10_000) -> inbound_spool.DrainResult:
     return inbound_spool.drain(apply=handle_inbound, verify=_verify_spooled, limit=limit)
 
 
-def _accept(params: dict[str, str], *, url: str, signature: str, verified: bool) -> None:
+def _accept(params: dict[str, str], *, url: str, signature: str, verified: bool, database_up: bool) -> None:
     """Store the text now, or keep it in the spool; raises SpoolUnavailable when neither works."""
     if not verified:
         inbound_spool.keep(inbound_spool.entry(params, verified=False, url=url, signature=signature, reason="verify"))
+        return
+    if not database_up:
+        inbound_spool.keep(inbound_spool.entry(params, verified=True, reason="database unavailable"))
         return
     # Texts kept earlier go first, so a STOP kept during an outage is not overtaken by a later SUBSCRIBE.
     if inbound_spool.pending() and replay_spooled(limit=DRAIN_PER_REQUEST).stopped_early:
@@ -115,12 +123,12 @@ def twilio_sms(request: HttpRequest) -> HttpResponse:
     url = settings.SITE_URL + request.get_full_path()
     params = request.POST.dict()
     signature = request.headers.get("X-Twilio-Signature", "")
-    verdict = signature_verdict(url=url, params=params, signature=signature)
+    verdict, database_up = _check_signature(url=url, params=params, signature=signature)
     if verdict is False:
         log.warning("Rejected inbound webhook with a missing or wrong signature")
         return HttpResponseForbidden("Invalid signature.")
     try:
-        _accept(params, url=url, signature=signature, verified=verdict is True)
+        _accept(params, url=url, signature=signature, verified=verdict is True, database_up=database_up)
     except inbound_spool.SpoolUnavailable:
         log.critical("INBOUND TEXT NOT KEPT: database, Redis and the spool file all failed; answering 503")
         return HttpResponse("Temporarily unavailable.", status=503)
