@@ -108,7 +108,10 @@ def _append_to_file(name: str, item: dict) -> None:
             # A drainer may have renamed the file while we waited for the lock: write to the new one.
             if os.fstat(handle.fileno()).st_ino != _inode(path):
                 continue
-            handle.write(line)
+            size = os.fstat(handle.fileno()).st_size
+            # After a torn write (power loss mid-line) start on a fresh line, so only that one is lost.
+            prefix = "\n" if size and os.pread(handle.fileno(), 1, size - 1) != b"\n" else ""
+            handle.write(prefix + line)
             handle.flush()
             os.fsync(handle.fileno())
             return
@@ -198,6 +201,20 @@ def _set_aside(item: dict) -> None:
     _append_to_file(DEAD_FILE_NAME, item)
 
 
+def _read_batch(batch: Path, result: DrainResult) -> list[dict]:
+    items = []
+    for line in batch.read_text(encoding="utf-8", errors="replace").splitlines():
+        if not line.strip():
+            continue
+        try:
+            items.append(json.loads(line))
+        except ValueError:  # A torn write (power loss mid-line): keep the bytes for an operator.
+            log.error("Inbound spool: unreadable line in %s set aside", batch.name)
+            result.dead += 1
+            _set_aside({"raw": line, "error": "unreadable spool line"})
+    return items
+
+
 def _drain_file(*, apply: Apply, verify: Verify, result: DrainResult, limit: int) -> None:
     directory = _directory()
     with _locked(directory / f"{FILE_NAME}.lock") as drain_lock:  # one drainer per machine
@@ -208,7 +225,7 @@ def _drain_file(*, apply: Apply, verify: Verify, result: DrainResult, limit: int
             with _locked(spool, "r+"):
                 spool.rename(directory / f"{FILE_NAME}.draining-{os.getpid()}-{timezone.now().timestamp():.6f}")
         for batch in sorted(directory.glob(f"{FILE_NAME}.draining-*")):
-            items = [json.loads(line) for line in batch.read_text(encoding="utf-8").splitlines() if line.strip()]
+            items = _read_batch(batch, result)
             done = 0
             for item in items:
                 if result.applied + result.rejected + result.dead >= limit or not _apply_one(

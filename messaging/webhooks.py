@@ -104,7 +104,12 @@ def _accept(params: dict[str, str], *, url: str, signature: str, verified: bool,
         inbound_spool.keep(inbound_spool.entry(params, verified=True, reason="database unavailable"))
         return
     # Texts kept earlier go first, so a STOP kept during an outage is not overtaken by a later SUBSCRIBE.
-    if inbound_spool.pending() and replay_spooled(limit=DRAIN_PER_REQUEST).stopped_early:
+    try:
+        behind = inbound_spool.pending() and replay_spooled(limit=DRAIN_PER_REQUEST).stopped_early
+    except Exception:  # noqa: BLE001 - a broken spool must not cost this text: keep it behind the others
+        log.exception("Inbound spool could not be drained")
+        behind = True
+    if behind:
         inbound_spool.keep(inbound_spool.entry(params, verified=True, reason="behind the spool"))
         return
     try:

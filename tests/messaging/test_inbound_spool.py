@@ -197,3 +197,23 @@ def test_a_nul_byte_in_a_signed_stop_is_dropped_not_an_error(client, workspace):
     response = inbound(client, body="STOP\x00", sid="SM-nul")
     assert response.status_code == 200
     assert OptOut.objects.get(phone=NUMBER).reason == "STOP"
+
+
+def test_a_torn_line_in_the_spool_file_is_set_aside_and_the_rest_applied(client, workspace, settings, database_down):
+    inbound(client, body="STOP", sid="SM-whole")
+    with (settings.INBOUND_SPOOL_DIR / inbound_spool.FILE_NAME).open("a") as spool:
+        spool.write('{"params": {"To": "+1415')  # The machine lost power mid-write.
+    database_down.undo()
+    result = webhooks.replay_spooled()
+    assert (result.applied, result.dead) == (1, 1)
+    assert OptOut.objects.filter(phone=NUMBER).exists()
+    assert "unreadable spool line" in (settings.INBOUND_SPOOL_DIR / inbound_spool.DEAD_FILE_NAME).read_text()
+
+
+def test_a_text_kept_after_a_torn_line_is_still_readable(client, workspace, settings, database_down):
+    settings.INBOUND_SPOOL_DIR.mkdir(parents=True)
+    (settings.INBOUND_SPOOL_DIR / inbound_spool.FILE_NAME).write_text('{"params": {"To": "+1415')
+    inbound(client, body="STOP", sid="SM-after-torn")
+    database_down.undo()
+    assert webhooks.replay_spooled().applied == 1
+    assert OptOut.objects.filter(phone=NUMBER).exists()
