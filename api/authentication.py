@@ -8,6 +8,8 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from rest_framework import authentication, exceptions, permissions, throttling
 
+from compliance.ratelimit import cache_unavailable
+
 from . import services
 from .models import ApiToken
 
@@ -57,6 +59,15 @@ class TokenRateThrottle(throttling.SimpleRateThrottle):
         # rate strings can't say "30 per 10 minutes", hence the (requests, seconds) setting.
         self.num_requests, self.duration = settings.API_RATE_LIMIT
         self.rate = f"{self.num_requests}/{self.duration}s"
+
+    def allow_request(self, request, view) -> bool:
+        # The count lives in the cache (Redis in production): when it is down the API keeps
+        # answering, unthrottled, and says so loudly in the log (docs/operations.md).
+        try:
+            return super().allow_request(request, view)
+        except Exception as error:  # noqa: BLE001 - any cache failure must fail open
+            cache_unavailable("api-token", error)
+            return True
 
     def get_cache_key(self, request, view) -> str | None:
         if not isinstance(request.auth, ApiToken):

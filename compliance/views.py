@@ -40,15 +40,18 @@ def _link_response(request: HttpRequest, template: str, context: dict, status: i
 @never_cache
 @require_http_methods(["GET", "POST"])
 def optout_link(request: HttpRequest, code: str) -> HttpResponse:
-    """``/o/<code>``: GET only asks (link scanners open links), POST opts out with method Link."""
-    verdict = ratelimit.check_link_request(request)
-    if not verdict.allowed:
-        response = _link_response(request, "compliance/link_limited.html", {}, status=429)
-        response["Retry-After"] = str(verdict.retry_after)
-        return response
+    """``/o/<code>``: GET only asks (link scanners open links), POST opts out with method Link.
+
+    Only unknown codes count against the address (SPEC §10): a valid code always works.
+    """
     code = code.removesuffix("/")
     link = OptOutLink.objects.select_related("workspace").filter(code=code).first() if _CODE.fullmatch(code) else None
     if link is None:
+        verdict = ratelimit.record_failed_link_guess(request)
+        if not verdict.allowed:
+            response = _link_response(request, "compliance/link_limited.html", {}, status=429)
+            response["Retry-After"] = str(verdict.retry_after)
+            return response
         # Same page for every bad code: nothing tells a guesser how close it came.
         return _link_response(request, "compliance/link_missing.html", {}, status=404)
     context = {"workspace": link.workspace, "masked": phones.mask(link.phone)}

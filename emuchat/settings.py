@@ -19,6 +19,8 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false.")
     SECRET_KEY = "insecure-local-development-key-do-not-use-in-production"
+elif not DEBUG:
+    env.require_strong_secret("SECRET_KEY", SECRET_KEY)
 
 ALLOWED_HOSTS = env.get_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 SITE_URL = env.get_url("SITE_URL", "http://127.0.0.1:8000", schemes=("http", "https"))
@@ -44,6 +46,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "api",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -51,10 +54,13 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "emuchat.middleware.CleanInputMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out log-in into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "emuchat.urls"
@@ -86,7 +92,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHE_URL = env.get_url("CACHE_URL", schemes=("redis", "rediss"))
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            # Rate limits fail open when Redis is away: fail fast, too, rather than hold a worker.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -97,6 +108,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Log-in throttling (django-axes): failures are counted per (username, address) pair, so a
+# guesser locks only themselves out; the same user logs in from anywhere else (issue 12).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env.get_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = env.get_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1) / 60  # hours
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "emuchat.client_ip.address_or_none"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -169,11 +193,21 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEO
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_TASK_DEFAULT_QUEUE = env.get_str("CELERY_TASK_DEFAULT_QUEUE", "emuchat")
 CELERY_BEAT_SCHEDULE = {
+    "drain-inbound-spool": {"task": "messaging.tasks.drain_inbound_spool", "schedule": 15.0},
     "dispatch-due-messages": {"task": "messaging.tasks.dispatch_due_messages", "schedule": 15.0},
     "fail-stale-sending": {"task": "messaging.tasks.fail_stale_sending", "schedule": 300.0},
     "prune-idempotency-keys": {"task": "api.tasks.prune_idempotency_keys", "schedule": 3600.0},
     "tidy-import-export-jobs": {"task": "optouts.tasks.tidy_import_export_jobs", "schedule": 120.0},
 }
+
+# Signed inbound texts that could not be stored at once (database down) are kept here and
+# applied when it is back (messaging/inbound_spool.py): a Redis list, then a local file.
+INBOUND_SPOOL_REDIS_URL = env.get_url(
+    "INBOUND_SPOOL_REDIS_URL",
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else CACHE_URL,
+    schemes=("redis", "rediss"),
+)
+INBOUND_SPOOL_DIR = Path(env.get_str("INBOUND_SPOOL_DIR", str(BASE_DIR / "var" / "spool")))
 
 # Import and export.
 IMPORT_MAX_UPLOAD_BYTES = env.get_int("IMPORT_MAX_UPLOAD_BYTES", 50 * 1024 * 1024, minimum=1024)
@@ -199,7 +233,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["api.authentication.HasWorkspaceToken"],
     "DEFAULT_THROTTLE_CLASSES": ["api.authentication.TokenRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.problems.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import services
+from . import services, webhooks
 
 
 @shared_task
@@ -26,3 +26,10 @@ def dispatch_due_messages() -> int:
 @shared_task
 def fail_stale_sending() -> dict[str, int]:
     return services.recover_stuck()
+
+
+@shared_task
+def drain_inbound_spool() -> dict[str, int]:
+    """Apply inbound texts kept while the database was down (messaging/inbound_spool.py)."""
+    result = webhooks.replay_spooled()
+    return {"applied": result.applied, "rejected": result.rejected, "dead": result.dead}

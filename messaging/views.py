@@ -10,9 +10,10 @@ from django.views.decorators.http import require_http_methods
 
 from emuchat.forms import apply_validation_error
 from emuchat.pagination import paginate, query_without_page
+from optouts import services as optout_services
 from workspaces.access import workspace_view
 
-from . import selectors, services
+from . import recipients, selectors, services
 from .forms import BulkSendForm
 from .models import Message
 
@@ -34,31 +35,72 @@ def message_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _bulk_outcome(sent: list[Message]) -> str:
+    outcome = Counter(m.failure_reason or m.status for m in sent)
+    accepted = outcome["queued"] + outcome["scheduled"]
+    verb = "scheduled" if outcome["scheduled"] else "sent"
+    summary = f"Bulk send: {verb} {accepted}, blocked as opted out {outcome['opted_out']}"
+    if outcome["invalid_number"]:
+        summary += f", invalid number {outcome['invalid_number']}"
+    return summary + "."
+
+
 @workspace_view
 @require_http_methods(["GET", "POST"])
 def bulk_send(request: HttpRequest) -> HttpResponse:
-    # Contacts ticked on the Contacts page arrive as ?contacts=1&contacts=2.
-    initial = {"contacts": request.GET.getlist("contacts")}
-    form = BulkSendForm(request.POST or None, workspace=request.workspace, initial=initial)
+    """Choose a group, see what will happen (how many are blocked), then confirm (issue 12)."""
+    workspace = request.workspace
+    # Contacts ticked on the Contacts page arrive as ?contacts=1&contacts=2 (one page of them at most).
+    ticked = request.GET.getlist("contacts")
+    initial = {"contacts": ticked, "audience": "selected" if ticked else "all"}
+    form = BulkSendForm(request.POST or None, request.FILES or None, workspace=workspace, initial=initial)
+    summary = None
     if request.method == "POST" and form.is_valid():
-        try:
-            sent = services.send_bulk(
-                workspace=request.workspace,
-                recipients=list(form.cleaned_data["contacts"]),
-                body=form.cleaned_data["body"],
-                actor=request.user,
-                scheduled_for=form.cleaned_data["scheduled_for"],
-            )
-        except ValidationError as error:
-            apply_validation_error(form, error, "body")
+        data = form.cleaned_data
+        upload = data["upload"]
+        if data["audience"] == "csv" and data["csv_file"]:
+            upload = recipients.keep_upload(workspace=workspace, file=data["csv_file"])
+        numbers = recipients.resolve(
+            workspace=workspace,
+            audience=data["audience"],
+            contacts=data["contacts"],
+            search=data["search"],
+            numbers=data["numbers"],
+            upload=upload,
+        )
+        if not numbers:
+            form.add_error(None, "That group has no phone numbers in it.")
+        elif request.POST.get("confirm") != "1":
+            summary = recipients.summarise(workspace=workspace, numbers=numbers)
+            bound = request.POST.copy()
+            bound["upload"] = upload  # The CSV stays on the server until the send is confirmed.
+            form = BulkSendForm(bound, workspace=workspace)
+            form.is_valid()
         else:
-            outcome = Counter(m.failure_reason or m.status for m in sent)
-            accepted = outcome["queued"] + outcome["scheduled"]
-            verb = "scheduled" if outcome["scheduled"] else "sent"
-            summary = f"Bulk send: {verb} {accepted}, blocked as opted out {outcome['opted_out']}"
-            if outcome["invalid_number"]:
-                summary += f", invalid number {outcome['invalid_number']}"
-            messages.success(request, summary + ".")
-            return redirect("messaging:list", slug=request.workspace.slug)
-    blocked = selectors.opted_out_contact_numbers(request.workspace)
-    return render(request, "messaging/bulk.html", {"form": form, "blocked": blocked})
+            try:
+                sent = services.send_bulk(
+                    workspace=workspace,
+                    recipients=numbers,
+                    body=data["body"],
+                    actor=request.user,
+                    scheduled_for=data["scheduled_for"],
+                )
+            except ValidationError as error:
+                apply_validation_error(form, error, "body")
+            else:
+                recipients.discard_upload(upload)
+                messages.success(request, _bulk_outcome(sent))
+                return redirect("messaging:list", slug=workspace.slug)
+    chosen = form["contacts"].value() or []
+    selected = list(form.fields["contacts"].queryset.filter(pk__in=[pk for pk in chosen if str(pk).isdigit()])[:500])
+    return render(
+        request,
+        "messaging/bulk.html",
+        {
+            "form": form,
+            "summary": summary,
+            "selected": selected,
+            "blocked": optout_services.opted_out_among(workspace=workspace, phones=[c.phone for c in selected]),
+            "contact_count": form.fields["contacts"].queryset.count(),
+        },
+    )

@@ -1,4 +1,9 @@
-"""The provider's webhooks: inbound texts and delivery receipts (SPEC §11)."""
+"""The provider's webhooks: inbound texts and delivery receipts (SPEC §11).
+
+A signed text is stored at once when it can be; otherwise (database down, a
+payload that cannot be stored) it is kept in ``inbound_spool`` and applied
+later through the same ``handle_inbound``. We answer 200 only once it is kept.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import logging
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -14,7 +20,7 @@ from twilio.request_validator import RequestValidator
 from optouts.keywords import clean_text
 from workspaces.models import Workspace
 
-from . import services
+from . import inbound_spool, services
 from .models import Message, SenderNumber
 from .status import record_delivery_status
 
@@ -22,6 +28,8 @@ log = logging.getLogger(__name__)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 # Twilio's Advanced Opt-Out verdicts; anything else in OptOutType is ignored.
 PROVIDER_VERDICTS = {"STOP", "START", "HELP"}
+# Entries replayed inline by one webhook request before it handles its own text; beat does the rest.
+DRAIN_PER_REQUEST = 50
 
 
 def _workspace_of_inbound(params: dict[str, str]) -> Workspace | None:
@@ -58,7 +66,7 @@ def signature_is_valid(
 
 
 def handle_inbound(params: dict[str, str]) -> Message | None:
-    """Everything after the signature check, from the signed form alone (a spool can replay it)."""
+    """Everything after the signature check, from the signed form alone (the spool replays through here)."""
     verdict = params.get("OptOutType", "").strip().upper()
     return services.receive_message(
         to=params.get("To", ""),
@@ -69,14 +77,77 @@ def handle_inbound(params: dict[str, str]) -> Message | None:
     )
 
 
+def _check_signature(*, url: str, params: dict[str, str], signature: str) -> tuple[bool | None, bool]:
+    """(verdict, database reachable); the verdict is None when it must wait for the database."""
+    if not signature:
+        return False, True
+    try:
+        tokens = _auth_tokens(_workspace_of_inbound(params))
+    except DatabaseError as error:
+        log.error("Webhook signature: database unavailable (%s); trying TWILIO_AUTH_TOKEN only", error)
+        token = settings.TWILIO_AUTH_TOKEN
+        return (True if token and RequestValidator(token).validate(url, params, signature) else None), False
+    return any(RequestValidator(token).validate(url, params, signature) for token in tokens), True
+
+
+def signature_verdict(*, url: str, params: dict[str, str], signature: str) -> bool | None:
+    """True or False; None when the database is down and only ``TWILIO_AUTH_TOKEN`` could be tried.
+
+    ``None`` means "verify later": the text may be signed with a workspace's own
+    token, which lives in the database. It is kept unverified and checked on replay.
+    """
+    return _check_signature(url=url, params=params, signature=signature)[0]
+
+
+def _verify_spooled(item: dict) -> bool:
+    return bool(signature_verdict(url=item["url"], params=item["params"], signature=item["signature"]))
+
+
+def replay_spooled(*, limit: int = 10_000) -> inbound_spool.DrainResult:
+    """Apply the texts kept while the database was down (beat, the drain command, the next webhook)."""
+    return inbound_spool.drain(apply=handle_inbound, verify=_verify_spooled, limit=limit)
+
+
+def _accept(params: dict[str, str], *, url: str, signature: str, verified: bool, database_up: bool) -> None:
+    """Store the text now, or keep it in the spool; raises SpoolUnavailable when neither works."""
+    if not verified:
+        inbound_spool.keep(inbound_spool.entry(params, verified=False, url=url, signature=signature, reason="verify"))
+        return
+    if not database_up:
+        inbound_spool.keep(inbound_spool.entry(params, verified=True, reason="database unavailable"))
+        return
+    # Texts kept earlier go first, so a STOP kept during an outage is not overtaken by a later SUBSCRIBE.
+    try:
+        behind = inbound_spool.pending() and replay_spooled(limit=DRAIN_PER_REQUEST).stopped_early
+    except Exception:  # noqa: BLE001 - a broken spool must not cost this text: keep it behind the others
+        log.exception("Inbound spool could not be drained")
+        behind = True
+    if behind:
+        inbound_spool.keep(inbound_spool.entry(params, verified=True, reason="behind the spool"))
+        return
+    try:
+        handle_inbound(params)
+    except Exception as error:  # noqa: BLE001 - database down or bad bytes: keep it, never lose it
+        log.exception("Inbound text could not be stored at once; spooling it")
+        inbound_spool.keep(inbound_spool.entry(params, verified=True, reason=type(error).__name__))
+
+
 @csrf_exempt
 @require_POST
 def twilio_sms(request: HttpRequest) -> HttpResponse:
-    if not signature_is_valid(request):
+    url = settings.SITE_URL + request.get_full_path()
+    params = request.POST.dict()
+    signature = request.headers.get("X-Twilio-Signature", "")
+    verdict, database_up = _check_signature(url=url, params=params, signature=signature)
+    if verdict is False:
         log.warning("Rejected inbound webhook with a missing or wrong signature")
         return HttpResponseForbidden("Invalid signature.")
-    handle_inbound(request.POST.dict())
-    # The opt-out, if any, committed inside receive_message: only now do we answer.
+    try:
+        _accept(params, url=url, signature=signature, verified=verdict is True, database_up=database_up)
+    except inbound_spool.SpoolUnavailable:
+        log.critical("INBOUND TEXT NOT KEPT: database, Redis and the spool file all failed; answering 503")
+        return HttpResponse("Temporarily unavailable.", status=503)
+    # Stored (the opt-out, if any, committed), or kept durably in the spool: only now do we answer.
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")
 
 

@@ -43,6 +43,9 @@ def _local_defaults(settings):
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # The inbound spool: this test's own directory, and no Redis unless a test asks for it.
+    settings.INBOUND_SPOOL_DIR = tmp_path / "spool"
+    settings.INBOUND_SPOOL_REDIS_URL = ""
 
 
 @pytest.fixture

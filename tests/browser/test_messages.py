@@ -56,6 +56,9 @@ def test_bulk_send_to_selected_contacts_reports_sent_and_blocked(logged_in, app_
     expect(page.get_by_label("Walter")).to_be_checked()
     expect(page.locator("label", has_text="Walter")).to_contain_text("Opted out — will be blocked")
     page.get_by_role("textbox", name="Message").fill("Open late tonight")
-    page.get_by_role("button", name="Send").click()
+    page.get_by_role("button", name="Review").click()
+    expect(page.locator("[data-bulk-summary]")).to_contain_text("1 will be blocked as opted out")
+    assert not Message.objects.exists()  # Nothing goes out before the member confirms.
+    page.get_by_role("button", name="Send to 2").click()
     expect(page.get_by_role("status")).to_contain_text("Bulk send: sent 2, blocked as opted out 1.")
     assert Message.objects.filter(failure_reason="opted_out").get().to_phone == "+14155550125"

@@ -122,25 +122,48 @@ def test_confirming_with_the_pages_csrf_token_works(code):
     assert OptOut.objects.get().method == "link"
 
 
-def test_too_many_requests_from_one_address_get_429(settings, code):
+def test_too_many_failed_guesses_from_one_address_get_429(settings, code):
     settings.OPT_OUT_LINK_RATE_LIMIT = (3, 600)
     guesser = Client(REMOTE_ADDR="203.0.113.7")
-    statuses = [guesser.get(f"/o/{guess}").status_code for guess in ("AAAAAAAA", "BBBBBBBB", "CCCCCCCC")]
-    assert statuses == [404, 404, 404]
-    blocked = guesser.get(f"/o/{code}")
+    statuses = [guesser.get(f"/o/{guess}").status_code for guess in ("AAAAAAAA", "BBBBBBBB", "CCCCCCCC", "DDDDDDDD")]
+    assert statuses == [404, 404, 404, 429]
+    blocked = guesser.post("/o/EEEEEEEE")
     assert blocked.status_code == 429
     assert int(blocked["Retry-After"]) > 0
     assert "Too many requests" in blocked.content.decode()
-    assert guesser.post(f"/o/{code}").status_code == 429
     assert not OptOut.objects.exists()
-    # Someone else, at another address, is not held up.
-    assert Client(REMOTE_ADDR="198.51.100.2").get(f"/o/{code}").status_code == 200
 
 
-def test_the_limit_counts_the_forwarded_address_when_a_proxy_header_is_configured(settings, code):
+def test_a_valid_code_always_works_even_after_many_failed_guesses_from_the_same_address(settings, code):
+    settings.OPT_OUT_LINK_RATE_LIMIT = (3, 600)
+    shared_proxy = Client(REMOTE_ADDR="203.0.113.7")
+    for guess in range(32):
+        shared_proxy.get(f"/o/GUESS{guess:03d}")
+    assert shared_proxy.get("/o/ZZZZZZZZ").status_code == 429
+    page = shared_proxy.get(f"/o/{code}")
+    assert page.status_code == 200
+    assert "Acme Bakery" in page.content.decode()
+    assert shared_proxy.post(f"/o/{code}").status_code == 200
+    assert OptOut.objects.get().method == "link"
+
+
+def test_requests_for_a_valid_code_are_never_counted(settings, code):
+    settings.OPT_OUT_LINK_RATE_LIMIT = (2, 600)
+    recipient = Client(REMOTE_ADDR="203.0.113.7")
+    assert {recipient.get(f"/o/{code}").status_code for _ in range(10)} == {200}
+    # The ten valid requests used up none of the address's two failed guesses.
+    assert [recipient.get(f"/o/{guess}").status_code for guess in ("AAAAAAAA", "BBBBBBBB", "CCCCCCCC")] == [
+        404,
+        404,
+        429,
+    ]
+
+
+def test_failed_guesses_are_counted_per_forwarded_address_when_a_proxy_header_is_configured(settings, code):
     settings.OPT_OUT_LINK_RATE_LIMIT = (1, 600)
     settings.OPT_OUT_LINK_CLIENT_IP_HEADER = "X-Forwarded-For"
     proxy = Client(REMOTE_ADDR="10.0.0.1")
+    assert proxy.get("/o/AAAAAAAA", HTTP_X_FORWARDED_FOR="203.0.113.7").status_code == 404
+    assert proxy.get("/o/BBBBBBBB", HTTP_X_FORWARDED_FOR="203.0.113.7").status_code == 429
+    assert proxy.get("/o/CCCCCCCC", HTTP_X_FORWARDED_FOR="198.51.100.2").status_code == 404
     assert proxy.get(f"/o/{code}", HTTP_X_FORWARDED_FOR="203.0.113.7").status_code == 200
-    assert proxy.get(f"/o/{code}", HTTP_X_FORWARDED_FOR="203.0.113.7").status_code == 429
-    assert proxy.get(f"/o/{code}", HTTP_X_FORWARDED_FOR="198.51.100.2").status_code == 200

@@ -53,6 +53,25 @@ def test_production_settings_require_a_secret_key():
     assert "SECRET_KEY must be set" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "weak",
+    ["x", "short-but-varied-key-0123456789", "ab" * 40, "abcd" * 20],
+    ids=["one-character", "under-50-characters", "two-distinct", "four-distinct"],
+)
+def test_production_settings_refuse_a_weak_secret_key_naming_it(weak):
+    result = _run_check({"DEBUG": "false", "SECRET_KEY": weak, "ALLOWED_HOSTS": "emu.example.com"})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "SECRET_KEY is too weak" in result.stderr
+
+
+def test_a_weak_secret_key_is_allowed_while_debugging():
+    result = _run_check({"DEBUG": "true", "SECRET_KEY": "x"})
+    # check --deploy still warns (DEBUG is on), but start-up itself goes through.
+    assert "ImproperlyConfigured" not in result.stderr
+    assert "security.W018" in result.stderr + result.stdout
+
+
 def test_check_deploy_passes_with_production_environment():
     result = _run_check(
         {
