@@ -31,6 +31,33 @@ def test_invalid_input_is_rejected_with_a_message_naming_it(raw):
     assert raw.strip() in message if raw.strip() else "No phone number" in message
 
 
+@pytest.mark.parametrize(
+    ("raw", "region"),
+    [
+        # Not valid in the US, and "+123456789" is no number anywhere: never stored as "+123456789".
+        ("123456789", "US"),
+        # Only ".0" is a spreadsheet's integer: any other fraction means the cell is not a number we can trust.
+        ("447911123456.5", "US"),
+        ("447911123456.01", "US"),
+        # §3 falls back to an international reading only for all digits or a leading 00:
+        # with spaces, "44 7911 123456" is a (wrong) US writing, not a UK number.
+        ("44 7911 123456", "US"),
+        ("44-7911-123456", "US"),
+        ("(44) 7911 123456", "US"),
+    ],
+)
+def test_input_spec_refuses_is_rejected_not_reinterpreted(raw, region):
+    e164, reason = phones.parse(raw, region)
+    assert (e164, reason) == (None, f"“{raw}” is not a valid phone number.")
+    with pytest.raises(ValidationError, match="is not a valid phone number"):
+        phones.normalize(raw, region)
+
+
+@pytest.mark.parametrize("raw", ["0044 7911 123456", "+44 7911 123456", "447911123456"])
+def test_a_uk_number_in_a_us_workspace_is_read_when_written_as_spec_allows(raw):
+    assert phones.normalize(raw, "US") == "+447911123456"
+
+
 def test_scientific_notation_is_reported_not_fixed():
     e164, reason = phones.parse("4.47911E+11", "US")
     assert e164 is None
