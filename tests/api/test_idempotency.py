@@ -12,7 +12,6 @@ from api import services
 from api.models import IdempotencyKey
 from messaging import services as messaging_services
 from messaging.models import Message
-
 from tests.support.waits import wait_for, waiting_for_a_lock
 
 from .conftest import assert_problem

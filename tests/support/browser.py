@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 SETTLED_ON_A_PHONE = """() => {
     const sidebar = document.querySelector('.sidebar');
     const folded = !sidebar || sidebar.getBoundingClientRect().right <= 0;
