@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+from datetime import timedelta
 
+import pytest
+from django.utils import timezone
+
+from contacts.models import Contact
 from messaging import services
 from messaging.models import Message
 from optouts import services as optout_services
@@ -34,3 +38,28 @@ def test_bulk_send_to_a_single_opted_out_recipient_fails_it(workspace, member):
 
     message = Message.objects.get()
     assert (message.to_phone, message.status, message.failure_reason) == ("+14155550101", "failed", "opted_out")
+
+
+def test_bulk_send_stores_who_sent_it_from_which_number_and_when_it_goes_out(workspace, member):
+    later = timezone.now() + timedelta(hours=2)
+
+    services.send_bulk(
+        workspace=workspace, recipients=RECIPIENTS[:2], body="Sale at noon", actor=member, scheduled_for=later
+    )
+
+    for message in Message.objects.select_related("conversation"):
+        assert (message.status, message.created_by, message.scheduled_for) == ("scheduled", member, later)
+        assert (message.from_phone, message.body) == ("+14155550100", "Sale at noon")
+        assert (message.conversation.phone, message.conversation.sender.phone) == (message.to_phone, "+14155550100")
+
+
+def test_bulk_send_to_a_contact_without_a_number_records_it_as_invalid_with_no_number(workspace, member):
+    nobody = Contact.objects.create(workspace=workspace, name="Walter Skinner", phone="")
+
+    services.send_bulk(workspace=workspace, recipients=[nobody, "not a number"], body="Hi", actor=member)
+
+    stored = sorted(Message.objects.values_list("to_phone", "status", "failure_reason", "created_by"))
+    assert stored == [
+        ("", "failed", "invalid_number", member.pk),
+        ("not a number", "failed", "invalid_number", member.pk),
+    ]

@@ -69,6 +69,34 @@ def test_international_display_format():
     assert phones.format_international("+447911123456") == "+44 7911 123456"
 
 
+@pytest.mark.parametrize(
+    ("e164", "masked"),
+    [
+        ("+14155550123", "+1 ••• ••• 0123"),
+        ("+447911123456", "+44 ••• ••• 3456"),
+        ("+353851234567", "+353 ••• ••• 4567"),  # nine national digits: five hidden, two groups
+        ("+4930901820", "+49 ••• 1820"),  # eight national digits: one group
+        ("not a number", "•••"),
+    ],
+)
+def test_masked_number_keeps_the_country_code_and_last_four_digits(e164, masked):
+    assert phones.mask(e164) == masked
+
+
+@pytest.mark.parametrize(
+    ("query", "region", "digits"),
+    [
+        ("07911 12", "GB", "44791112"),  # a national "0" trunk prefix becomes the country code
+        ("030 90", "DE", "493090"),
+        ("7911 12", "GB", "791112"),  # no trunk prefix: left as typed
+        ("07911 12", "US", "0791112"),  # the US has no "0" trunk prefix
+        ("07911 12", "", "0791112"),
+    ],
+)
+def test_search_query_in_a_national_writing_looks_for_the_international_digits(query, region, digits):
+    assert phones.search_digits(query, region) == digits
+
+
 def test_masked_number_shows_only_last_digits():
     masked = phones.mask("+14155550123")
     assert masked.startswith("+1 ")
