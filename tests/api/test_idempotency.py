@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -13,6 +12,7 @@ from api import services
 from api.models import IdempotencyKey
 from messaging import services as messaging_services
 from messaging.models import Message
+from tests.support.waits import wait_for, waiting_for_a_lock
 
 from .conftest import assert_problem
 
@@ -115,37 +115,41 @@ def test_old_keys_are_pruned(api):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_identical_requests_send_once(postgres, token_secret, sms_outbox, monkeypatch):
-    """Both requests arrive together; the second waits on the key's row and replays the first."""
+    """The second request arrives while the first holds the key's row: it waits, then replays the first."""
     real_send = messaging_services.send_message
     calls = []
+    first_inside, release = threading.Event(), threading.Event()
 
-    def slow_send(**kwargs):
-        calls.append(time.monotonic())
-        time.sleep(0.5)  # Hold the key row long enough for the other request to hit it.
+    def held_send(**kwargs):
+        calls.append(kwargs["to"])
+        first_inside.set()
+        assert release.wait(15), "the test never released the first request"
         return real_send(**kwargs)
 
-    monkeypatch.setattr(messaging_services, "send_message", slow_send)
-    barrier = threading.Barrier(2)
+    monkeypatch.setattr(messaging_services, "send_message", held_send)
     results: list = []
-    started: list[float] = []
 
     def post():
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_secret[1]}")
         try:
-            barrier.wait(timeout=10)
-            started.append(time.monotonic())
             results.append(client.post("/api/v1/messages", ORDER, format="json", HTTP_IDEMPOTENCY_KEY="race-1"))
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=post) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    first, second = threading.Thread(target=post), threading.Thread(target=post)
+    first.start()
+    try:
+        assert first_inside.wait(15), "the first request never reached send_message"
+        second.start()
+        # The second insert of the same key blocks on the first's uncommitted row.
+        wait_for(waiting_for_a_lock, "the second request waits for the first one's key")
+    finally:
+        release.set()
+        first.join(timeout=30)
+        if second.ident is not None:
+            second.join(timeout=30)
 
-    assert abs(started[0] - started[1]) < 0.4  # They really overlapped.
     assert [r.status_code for r in results] == [201, 201]
     assert results[0].json()["id"] == results[1].json()["id"]
     assert sorted(r.get("Idempotent-Replayed", "") for r in results) == ["", "true"]

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from contacts.models import Contact
 from optouts import services as optout_services
 from optouts.models import Method, OptOut
+from tests.support.browser import wait_until_settled_on_a_phone
 
 pytestmark = pytest.mark.browser
 
@@ -70,7 +71,7 @@ def test_contact_without_a_number_has_opt_out_disabled_with_the_reason(
     assert OptOut.objects.count() == 1
     screenshot("contacts-actions-menu")
     page.set_viewport_size({"width": 375, "height": 740})
-    page.wait_for_timeout(400)  # the sidebar slides away; the menu stays open
+    wait_until_settled_on_a_phone(page)
     screenshot("contacts-actions-menu-375")
     box = page.locator("details.menu[open] .menu-items").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 375  # the open menu fits the phone's width

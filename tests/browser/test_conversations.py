@@ -13,6 +13,7 @@ from conversations.models import Conversation
 from messaging import services as messaging_services
 from messaging.models import Message
 from optouts.models import OptOut
+from tests.support.browser import wait_until_settled_on_a_phone
 
 pytestmark = pytest.mark.browser
 
@@ -76,7 +77,7 @@ def test_member_opts_out_from_a_conversation(logged_in, app_url, member, waiting
     page.set_viewport_size({"width": 1280, "height": 900})
     screenshot("conversation-after-opt-out")
     page.set_viewport_size({"width": 375, "height": 800})
-    page.wait_for_timeout(400)
+    wait_until_settled_on_a_phone(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     screenshot("conversation-after-opt-out-375")
 

@@ -14,6 +14,7 @@ from contacts.models import Contact
 from messaging import services as messaging_services
 from optouts import services
 from optouts.models import Method, OptOut, OptOutEvent
+from tests.support.browser import wait_until_settled_on_a_phone
 
 pytestmark = pytest.mark.browser
 
@@ -194,6 +195,6 @@ def test_totals_chart_and_hover_times_are_shown(opt_outs_page, listed, page, scr
     page.set_viewport_size({"width": 1280, "height": 900})
     screenshot("optouts-page")
     page.set_viewport_size({"width": 375, "height": 800})
-    page.wait_for_timeout(400)  # the sidebar slides away
+    wait_until_settled_on_a_phone(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= 375  # nothing sticks out sideways
     screenshot("optouts-page-375")

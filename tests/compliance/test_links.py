@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -141,9 +142,9 @@ def test_scheduled_bulk_send_expands_links_for_every_recipient(workspace):
 
 def test_a_body_that_would_be_too_long_with_its_link_is_refused(workspace):
     body = "x" * (messaging_services.MAX_BODY_LENGTH - 5) + "{opt_out_link}"
-    with pytest.raises(Exception, match="at most"):
+    with pytest.raises(ValidationError, match="A text can be at most 1600 characters"):
         messaging_services.send_message(workspace=workspace, to="+14155550123", body=body)
-    with pytest.raises(Exception, match="at most"):
+    with pytest.raises(ValidationError, match="A text can be at most 1600 characters"):
         messaging_services.send_bulk(workspace=workspace, recipients=["+14155550123"], body=body)
     assert not Message.objects.exists()
 

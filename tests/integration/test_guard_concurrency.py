@@ -5,6 +5,9 @@ the same numbers out. The provider stub (another process) records when each
 call starts. Each opt-out notes the time *after* it holds the number's lock
 and wrote its row but *before* it commits; a call that started later than that
 would be a call that saw no opt-out although one was about to commit.
+
+This one is random by design: a soak that may find orderings nobody thought
+of. The deterministic proof of each lock is tests/integration/test_lock_order.py.
 """
 
 from __future__ import annotations

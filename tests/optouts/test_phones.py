@@ -31,6 +31,33 @@ def test_invalid_input_is_rejected_with_a_message_naming_it(raw):
     assert raw.strip() in message if raw.strip() else "No phone number" in message
 
 
+@pytest.mark.parametrize(
+    ("raw", "region"),
+    [
+        # Not valid in the US, and "+123456789" is no number anywhere: never stored as "+123456789".
+        ("123456789", "US"),
+        # Only ".0" is a spreadsheet's integer: any other fraction means the cell is not a number we can trust.
+        ("447911123456.5", "US"),
+        ("447911123456.01", "US"),
+        # §3 falls back to an international reading only for all digits or a leading 00:
+        # with spaces, "44 7911 123456" is a (wrong) US writing, not a UK number.
+        ("44 7911 123456", "US"),
+        ("44-7911-123456", "US"),
+        ("(44) 7911 123456", "US"),
+    ],
+)
+def test_input_spec_refuses_is_rejected_not_reinterpreted(raw, region):
+    e164, reason = phones.parse(raw, region)
+    assert (e164, reason) == (None, f"“{raw}” is not a valid phone number.")
+    with pytest.raises(ValidationError, match="is not a valid phone number"):
+        phones.normalize(raw, region)
+
+
+@pytest.mark.parametrize("raw", ["0044 7911 123456", "+44 7911 123456", "447911123456"])
+def test_a_uk_number_in_a_us_workspace_is_read_when_written_as_spec_allows(raw):
+    assert phones.normalize(raw, "US") == "+447911123456"
+
+
 def test_scientific_notation_is_reported_not_fixed():
     e164, reason = phones.parse("4.47911E+11", "US")
     assert e164 is None
@@ -40,6 +67,34 @@ def test_scientific_notation_is_reported_not_fixed():
 def test_international_display_format():
     assert phones.format_international("+14155550123") == "+1 415-555-0123"
     assert phones.format_international("+447911123456") == "+44 7911 123456"
+
+
+@pytest.mark.parametrize(
+    ("e164", "masked"),
+    [
+        ("+14155550123", "+1 ••• ••• 0123"),
+        ("+447911123456", "+44 ••• ••• 3456"),
+        ("+353851234567", "+353 ••• ••• 4567"),  # nine national digits: five hidden, two groups
+        ("+4930901820", "+49 ••• 1820"),  # eight national digits: one group
+        ("not a number", "•••"),
+    ],
+)
+def test_masked_number_keeps_the_country_code_and_last_four_digits(e164, masked):
+    assert phones.mask(e164) == masked
+
+
+@pytest.mark.parametrize(
+    ("query", "region", "digits"),
+    [
+        ("07911 12", "GB", "44791112"),  # a national "0" trunk prefix becomes the country code
+        ("030 90", "DE", "493090"),
+        ("7911 12", "GB", "791112"),  # no trunk prefix: left as typed
+        ("07911 12", "US", "0791112"),  # the US has no "0" trunk prefix
+        ("07911 12", "", "0791112"),
+    ],
+)
+def test_search_query_in_a_national_writing_looks_for_the_international_digits(query, region, digits):
+    assert phones.search_digits(query, region) == digits
 
 
 def test_masked_number_shows_only_last_digits():

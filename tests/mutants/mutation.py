@@ -1,0 +1,166 @@
+"""``make mutation``: mutmut over the modules that keep the opt-out promise, one score line at the end.
+
+    .venv/bin/python tests/mutants/mutation.py [--keep]
+
+Copies the project into ``build/mutation/`` (the working tree is never
+touched), writes mutmut's settings there from ``MODULES`` and ``TESTS`` below,
+runs ``mutmut run`` on the embedded defaults (SQLite, tasks in-process: the
+covering tests pass on it and it costs a fraction of PostgreSQL), then prints
+every surviving mutant and, last, exactly one line:
+``mutation score: K/N (P%)``. A mutant no test reaches counts as survived.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+WORK = ROOT / "build" / "mutation"
+
+# What is mutated, module by module: "*" for every function, else the function names
+# that are in scope. The one place to update when a module moves (messaging/guard.py, issue 11).
+SCOPE: dict[str, str | list[str]] = {
+    "emuchat/phones.py": "*",
+    "optouts/keywords.py": "*",
+    # All but the PostgreSQL-only bulk insert: this run is on SQLite (see docs/decisions.md).
+    "optouts/services.py": [
+        "_record",
+        "_already_opted_out",
+        "_check_method",
+        "opt_out",
+        "add_opt_out",
+        "opt_in",
+        "edit_opt_out",
+        "remove_opt_out",
+        "_e164",
+        "is_opted_out",
+        "opted_out_among",
+        "import_batch",
+        "_insert_imported_orm",
+    ],
+    "compliance/guard.py": "*",
+    # The guard's parts of messaging/services.py: the check at creation and in the worker.
+    "messaging/services.py": ["send_message", "send_bulk", "deliver"],
+}
+# The tests that cover them: fast, no browser, no worker.
+TESTS = [
+    "tests/optouts/test_phones.py",
+    "tests/optouts/test_keywords.py",
+    "tests/optouts/test_keyword_precedence.py",
+    "tests/optouts/test_services.py",
+    "tests/optouts/test_workspace_scope.py",
+    "tests/optouts/test_opted_out_among.py",
+    "tests/messaging/test_guard.py",
+    "tests/messaging/test_bulk_guard.py",
+    "tests/compliance/test_confirmation.py",
+    "tests/compliance/test_keyword_packs.py",
+    "tests/compliance/test_links.py",
+    "tests/optouts/test_edit_and_remove.py",
+    "tests/optouts/test_add_and_opt_in.py",
+    "tests/optouts/test_writer_locks.py",
+    "tests/optouts/test_import_batch.py",
+    "tests/imports/test_optouts_import.py::test_the_portable_insert_used_off_postgresql_adds_the_same_rows_and_events",
+    "tests/imports/test_optouts_import.py::test_import_batch_off_postgresql_names_the_import_and_reason_on_each_event",
+]
+# Every top-level package: mutmut copies them so the mutated modules import as usual.
+PACKAGES = [
+    "emuchat",
+    "workspaces",
+    "contacts",
+    "optouts",
+    "imports",
+    "conversations",
+    "messaging",
+    "compliance",
+    "api",
+]
+ALSO_COPY = ["manage.py", "templates", "static", "demo"]
+
+
+def _toml_list(items: list[str]) -> str:
+    return "[" + ", ".join(f'"{item}"' for item in items) + "]"
+
+
+def prepare() -> None:
+    if WORK.exists():
+        shutil.rmtree(WORK)
+    WORK.mkdir(parents=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "mutants", "media")
+    for name in [*PACKAGES, *ALSO_COPY, "tests"]:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, WORK / name, ignore=ignore)
+        elif source.exists():
+            shutil.copy2(source, WORK / name)
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    pyproject = re.sub(r"(?ms)^\[tool\.mutmut\].*?(?=^\[|\Z)", "", pyproject)
+    existing_tests = [test for test in TESTS if (ROOT / test.split("::")[0]).exists()]
+    pyproject += f"""
+[tool.mutmut]
+source_paths = {_toml_list([name for name in PACKAGES if (ROOT / name).is_dir()])}
+only_mutate = {_toml_list(list(SCOPE))}
+also_copy = {_toml_list([name for name in ALSO_COPY if (ROOT / name).exists()])}
+pytest_add_cli_args_test_selection = {_toml_list(existing_tests)}
+pytest_add_cli_args = ["-p", "no:playwright", "-p", "no:randomly", "-q", "--no-header", "-W", "ignore"]
+"""
+    (WORK / "pyproject.toml").write_text(pyproject)
+
+
+def mutant_patterns() -> list[str]:
+    """mutmut's mutant names are ``<dotted module>.x_<function>__mutmut_<n>`` (methods: ``xǁClassǁname``)."""
+    patterns = []
+    for path, functions in SCOPE.items():
+        module = path.removesuffix(".py").replace("/", ".")
+        if functions == "*":
+            patterns.append(f"{module}.*")
+        else:
+            patterns += [f"{module}.x_{function}__mutmut_*" for function in functions]
+    return patterns
+
+
+def in_scope(name: str) -> bool:
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in mutant_patterns())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keep", action="store_true", help="keep build/mutation for `mutmut show <name>`")
+    parser.add_argument("--max-children", type=int, default=2)
+    args = parser.parse_args()
+    prepare()
+    mutmut = Path(sys.executable).with_name("mutmut")
+    env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "CELERY_BROKER_URL", "CI"}}
+    run = subprocess.run(
+        [mutmut, "run", "--max-children", str(args.max_children), *mutant_patterns()], cwd=WORK, env=env
+    )
+    if run.returncode != 0:
+        print(f"mutmut run failed with exit status {run.returncode}", file=sys.stderr)
+        return run.returncode
+    listing = subprocess.run(
+        [mutmut, "results", "--all", "true"], cwd=WORK, env=env, capture_output=True, text=True, check=True
+    ).stdout
+    statuses = dict(re.findall(r"^\s*(\S+): (.+)$", listing, flags=re.M))
+    scored = {name: status.strip() for name, status in statuses.items() if in_scope(name)}
+    survivors = sorted(name for name, status in scored.items() if status != "killed")
+    killed = len(scored) - len(survivors)
+    for name in survivors:
+        diff = subprocess.run([mutmut, "show", name], cwd=WORK, env=env, capture_output=True, text=True).stdout
+        print(diff.rstrip())
+        print()
+    if not args.keep:
+        shutil.rmtree(WORK, ignore_errors=True)
+    total = len(scored)
+    percent = 100 * killed / total if total else 0.0
+    print(f"mutation score: {killed}/{total} ({percent:.1f}%)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

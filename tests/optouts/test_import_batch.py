@@ -1,0 +1,40 @@
+"""The import's writer (SPEC §8): numbers arrive as E.164, each added one gets its event."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from optouts import services
+from optouts.models import Method, OptOut, OptOutEvent
+
+
+def test_an_import_batch_adds_new_numbers_counts_listed_ones_and_writes_one_event_each(workspace, member):
+    services.opt_out(workspace=workspace, phone="+14155550124", method=Method.MANUAL, actor=member)
+
+    counts = services.import_batch(
+        workspace=workspace, phones=["+14155550123", "+14155550124", "+14155550123"], reason="Old list", actor=member
+    )
+
+    assert counts == (1, 1)
+    added = OptOut.objects.get(phone="+14155550123")
+    assert (added.method, added.reason, added.created_by) == ("import", "Old list", member)
+    assert OptOut.objects.get(phone="+14155550124").method == "manual"  # an existing entry keeps its own
+    event = OptOutEvent.objects.get(method="import")
+    assert (event.phone, event.action, event.actor, event.details) == (
+        "+14155550123",
+        "opted_out",
+        member,
+        {"import_id": None, "reason": "Old list"},
+    )
+
+
+def test_an_import_batch_refuses_a_number_not_passed_through_phones_first(workspace):
+    with pytest.raises(ValidationError, match="“415 555 0123” is not an E.164 number"):
+        services.import_batch(workspace=workspace, phones=["+14155550123", "415 555 0123"])
+    assert not OptOut.objects.exists()
+
+
+def test_an_empty_import_batch_writes_nothing(workspace, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert services.import_batch(workspace=workspace, phones=[]) == (0, 0)
