@@ -68,7 +68,7 @@ def workspace(db):
 
 @pytest.fixture
 def member(workspace):
-    """Alice, a member of the workspace."""
+    """Alice, an owner of the workspace (owners also manage members, numbers, settings, tokens)."""
     user = make_user("alice", "Alice")
     Membership.objects.create(workspace=workspace, user=user, role=Membership.Role.OWNER)
     return user
@@ -76,7 +76,7 @@ def member(workspace):
 
 @pytest.fixture
 def teammate(workspace):
-    """Bob, another member of the same workspace."""
+    """Bob, a member of the same workspace (role member: owner-only pages answer 403)."""
     user = make_user("bob", "Bob")
     Membership.objects.create(workspace=workspace, user=user, role=Membership.Role.MEMBER)
     return user

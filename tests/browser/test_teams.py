@@ -203,3 +203,42 @@ def test_a_forgotten_password_is_reset_by_email(page, app_url, member):
     page.get_by_label("Password").fill("another-long-passphrase")
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Opt-Outs")).to_be_visible()
+
+
+def test_an_invitee_with_an_account_signs_in_from_the_link_and_joins(
+    page, browser, logged_in, app_url, member, workspace
+):
+    from tests.conftest import PASSWORD, make_user
+
+    make_user("dana", "Dana")
+    logged_in(member).goto(app_url + "/w/acme/settings/members/")
+    page.get_by_label("Email").fill("dana@example.com")
+    page.get_by_label("Role").select_option("owner")
+    page.get_by_role("button", name="Send invitation").click()
+    link = _link(r"http://[^\s]+/invitations/[^\s/]+/")
+
+    invitee = browser.new_context().new_page()
+    invitee.goto(link)
+    invitee.get_by_role("link", name="I have an account: sign in").click()
+    invitee.get_by_label("Username").fill("dana")
+    invitee.get_by_label("Password").fill(PASSWORD)
+    invitee.get_by_role("button", name="Log in").click()
+    expect(invitee.get_by_role("status")).to_contain_text("Welcome to Acme Bakery")
+    sidebar = invitee.get_by_role("complementary", name="Main navigation")
+    expect(sidebar.get_by_role("link", name="Settings")).to_be_visible()  # invited as owner
+    invitee.context.close()
+    assert Membership.objects.get(user__username="dana").role == "owner"
+
+
+def test_an_owner_changes_the_workspace_settings(page, logged_in, app_url, member, workspace):
+    logged_in(member).goto(app_url + "/w/acme/settings/")
+    assert_accessible(page)
+    page.get_by_label("Name").fill("Acme Bakery & Co")
+    page.get_by_label("Time zone").select_option("America/New_York")
+    page.get_by_label("Twilio account SID (optional)").fill("AC" + "1" * 32)
+    page.get_by_label("Twilio auth token").fill("own-token")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_role("status")).to_contain_text("Workspace settings saved.")
+    expect(page.locator(".detail-list")).to_contain_text("America/New_York")
+    expect(page.get_by_label("Twilio auth token")).to_have_value("")
+    expect(page.get_by_text("This workspace has its own Twilio credentials")).to_be_visible()

@@ -187,13 +187,22 @@ def test_resending_sends_a_new_link_and_the_old_one_stops_working(
     assert client.get(new).status_code == 302
 
 
-def test_a_failed_email_is_shown_and_can_be_resent(owner_client, workspace, settings, invite):
+def test_a_failed_email_is_shown_and_can_be_resent(
+    owner_client, client, workspace, settings, invite, django_capture_on_commit_callbacks
+):
     settings.EMAIL_BACKEND = "tests.support.failing_email_backend.EmailBackend"
     invite()
     invitation = Invitation.objects.get()
     assert invitation.email_status == "failed" and invitation.token_hash is None
     page = owner_client.get("/w/acme/settings/members/").content.decode()
     assert "Failed" in page and "SMTP server refused" in page
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(f"/w/acme/settings/invitations/{invitation.pk}/resend/")
+    invitation.refresh_from_db()
+    assert invitation.email_status == "sent"
+    client.force_login(make_user("dana", "Dana"))
+    assert client.get(_link_in(mail.outbox[0])).status_code == 302
 
 
 def test_the_email_task_never_sends_twice_for_one_claim(workspace, member, django_capture_on_commit_callbacks):

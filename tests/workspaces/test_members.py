@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.test import Client
 
 from workspaces.models import Membership, MembershipEvent
@@ -63,12 +67,56 @@ def test_an_owner_removes_a_member_who_then_gets_404(member_client, workspace, a
     assert bob_client.get("/w/acme/opt-outs/").status_code == 404
 
 
-def test_two_owners_demoting_each_other_leave_one_owner(workspace, alice, bob, member, teammate):
+def test_after_one_owner_steps_down_the_other_cannot(workspace, alice, bob, member, teammate):
     from workspaces import services
 
     bob.role = "owner"
     bob.save()
     services.change_role(workspace=workspace, membership=alice, role="member", actor=teammate)
-    with pytest.raises(Exception, match="only owner"):
+    with pytest.raises(ValidationError, match="only owner"):
         services.change_role(workspace=workspace, membership=bob, role="member", actor=member)
     assert workspace.memberships.filter(role="owner").count() == 1
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_two_owners_demoting_each_other_at_once_leave_one_owner(postgres, workspace, alice, bob, member, teammate):
+    """Bob's demotion of Alice is held open; Alice's demotion of Bob must wait for it, then refuse."""
+    from workspaces import services
+
+    bob.role = "owner"
+    bob.save()
+    first_done, release = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def bob_demotes_alice():
+        try:
+            with transaction.atomic():
+                services.change_role(workspace=workspace, membership=alice, role="member", actor=teammate)
+                first_done.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def alice_demotes_bob():
+        try:
+            services.change_role(workspace=workspace, membership=bob, role="member", actor=member)
+            outcome["second"] = "changed"
+        except ValidationError as error:
+            outcome["second"] = error.messages[0]
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=bob_demotes_alice)
+    first.start()
+    assert first_done.wait(10)
+    second = threading.Thread(target=alice_demotes_bob)
+    second.start()
+    second.join(0.5)
+    waited = second.is_alive()
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert waited, "the second change did not wait for the first"
+    assert "only owner" in str(outcome["second"])
+    assert list(workspace.memberships.filter(role="owner").values_list("user__username", flat=True)) == ["bob"]
