@@ -1,5 +1,8 @@
 """The one exemption from the pre-send guard: the opt-out confirmation text.
 
+Registered with ``messaging.guard`` in ``ComplianceConfig.ready``; the rule itself is
+explained there.
+
 ``messaging.services`` asks here only for a number that *is* opted out.
 ``reserve`` ties a pending exemption to the message being created;
 ``consume`` spends it in the worker, under the same per-number lock as the

@@ -1,13 +1,23 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
+
+
+def default_rate_per_second() -> int:
+    return settings.SMS_DEFAULT_RATE_PER_SECOND
 
 
 class SenderNumber(models.Model):
     workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="sender_numbers")
     phone = models.CharField(max_length=20, unique=True, help_text="E.164; inbound texts to it belong here.")
     label = models.CharField(max_length=80, blank=True)
+    rate_per_second = models.PositiveIntegerField(
+        default=default_rate_per_second,
+        validators=[MaxValueValidator(10_000)],
+        help_text="Texts per second the carrier accepts from this number, held across all workers.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -36,6 +46,7 @@ class Message(models.Model):
         OPTED_OUT = "opted_out", "Opted out"
         INVALID_NUMBER = "invalid_number", "Invalid number"
         PROVIDER_ERROR = "provider_error", "Provider error"
+        UNCONFIRMED = "unconfirmed", "Unconfirmed"
 
     workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="messages")
     conversation = models.ForeignKey(
@@ -50,6 +61,9 @@ class Message(models.Model):
     error_message = models.TextField(blank=True, help_text="What the provider said, for provider errors.")
     provider_sid = models.CharField(max_length=64, null=True, blank=True, unique=True)
     scheduled_for = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Provider calls refused so far (retried only when the refusal proves it was not sent)."
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
