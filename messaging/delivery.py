@@ -138,6 +138,8 @@ def _claim(ids: list[int]) -> list[int]:
 
 
 def _round(ids: list[int], backend: BaseSmsBackend) -> None:
+    import sys as _s
+
     claimed = _claim(ids)
     if not claimed:
         return  # Already handled, cancelled, or redelivered after a crash: never send twice.
@@ -150,17 +152,21 @@ def _round(ids: list[int], backend: BaseSmsBackend) -> None:
         allowed, blocked = guard.cleared_to_send(messages)
         outcomes = _call_all(backend, allowed)  # still inside: the locks are held until every call returned
         now = timezone.now()
+        sent: list[tuple[int, str]] = []
+        changed: list[Message] = []
         for message in blocked:
             _set_failed(message, Reason.OPTED_OUT, "", now)
+            changed.append(message)
         for message in allowed:
             outcome = outcomes[message.pk]
             if isinstance(outcome, str):
-                message.status, message.provider_sid, message.sent_at = Status.SENT, outcome, now
-                message.failure_reason = message.error_message = ""
-            elif isinstance(outcome, ProviderError) and outcome.retryable:
+                sent.append((message.pk, outcome))
+                continue
+            changed.append(message)
+            if isinstance(outcome, ProviderError) and outcome.retryable:
                 if message.attempts < settings.SMS_MAX_RETRIES:
                     message.status, message.attempts = Status.QUEUED, message.attempts + 1
-                    message.error_message = f"Retrying: {outcome}"
+                    message.error_message, message.updated_at = f"Retrying: {outcome}", now
                     retry.append(message)
                 else:
                     _set_failed(message, Reason.PROVIDER_ERROR, str(outcome), now)
@@ -170,14 +176,31 @@ def _round(ids: list[int], backend: BaseSmsBackend) -> None:
                 _set_failed(message, _failure_reason(outcome), str(outcome), now)
             else:
                 _set_failed(message, Reason.UNCONFIRMED, f"{UNCONFIRMED_HELP} ({outcome})", now)
-            message.updated_at = now
-        Message.objects.bulk_update(
-            messages,
-            ["status", "failure_reason", "error_message", "provider_sid", "sent_at", "attempts", "updated_at"],
-            batch_size=500,
-        )
+        _record_sent(sent, now)
+        if changed:
+            Message.objects.bulk_update(
+                changed, ["status", "failure_reason", "error_message", "attempts", "updated_at"]
+            )
     if retry:
         _retry_later(retry)
+
+
+def _record_sent(sent: list[tuple[int, str]], now: datetime) -> None:
+    """Mark texts sent with their provider ids: one statement for the whole round."""
+    if not sent:
+        return
+    if connection.vendor != "postgresql":
+        for pk, sid in sent:
+            Message.objects.filter(pk=pk).update(status=Status.SENT, provider_sid=sid, sent_at=now, updated_at=now)
+        return
+    table = Message._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS m SET status = %s, provider_sid = v.sid, sent_at = %s, updated_at = %s, "  # noqa: S608
+            "failure_reason = '', error_message = '' "
+            "FROM unnest(%s::bigint[], %s::text[]) AS v(id, sid) WHERE m.id = v.id",
+            [Status.SENT, now, now, [pk for pk, _ in sent], [sid for _, sid in sent]],
+        )
 
 
 def _set_failed(message: Message, reason: str, error: str, now: datetime) -> None:

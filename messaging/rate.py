@@ -5,9 +5,10 @@ arrival time" (TAT) in Redis, moved forward by ``1 / rate`` seconds for every
 text it may send. A worker asks for up to N texts at once and gets how many
 may go now, plus how long to wait for the next one. The script runs inside
 Redis (atomic, one round trip) and uses Redis's clock, so machines with
-skewed clocks still share one rate. A burst of at most ``rate / 5`` texts
-(at least one) is allowed after a pause, so a worker can fill a batch without
-polling for every single text.
+skewed clocks still share one rate. After a pause a burst of at most half a
+second's worth (``rate / 2``, at least one) may go at once: a worker asks
+once per round of calls (~0.2 s), and must be able to take what accrued
+during the round to keep up the rate.
 
 Without Redis (``SMS_RATE_LIMIT_REDIS_URL`` empty: local runs, tests) the
 same algorithm runs in this process: right for one worker, and each extra
@@ -48,7 +49,7 @@ class RateUnavailable(Exception):
 
 
 def burst_for(rate: int) -> int:
-    return max(1, rate // 5)
+    return max(1, rate // 2)
 
 
 def take(*, sender: str, rate: int, wanted: int) -> tuple[int, float]:

@@ -9,7 +9,9 @@ own client, so connections to Twilio are reused between calls.
 from __future__ import annotations
 
 import threading
+import urllib.request
 from collections.abc import Iterable
+from functools import cache
 
 import requests
 from django.conf import settings
@@ -39,13 +41,23 @@ def _client(account_sid: str, auth_token: str) -> Client:
     key = (account_sid, auth_token, settings.TWILIO_API_BASE_URL, TwilioHttpClient, settings.SMS_PROVIDER_TIMEOUT)
     client = cache.get(key)
     if client is None:
-        http = TwilioHttpClient(timeout=settings.SMS_PROVIDER_TIMEOUT)
+        http = TwilioHttpClient(timeout=settings.SMS_PROVIDER_TIMEOUT, proxy=_proxies())
+        if http.session is not None:
+            # requests re-reads every environment variable on each request looking for
+            # proxies and .netrc (≈1.5 ms of CPU a call); read them once instead.
+            http.session.trust_env = False
         # (connect, read): a refused or slow connect proves nothing was sent; a slow answer does not.
         http.timeout = (settings.SMS_PROVIDER_CONNECT_TIMEOUT, settings.SMS_PROVIDER_TIMEOUT)
         client = Client(account_sid, auth_token, http_client=http)
         client.api.base_url = settings.TWILIO_API_BASE_URL
         cache[key] = client
     return client
+
+
+@cache
+def _proxies() -> dict[str, str]:
+    found = urllib.request.getproxies()
+    return {scheme: found[scheme] for scheme in ("http", "https") if scheme in found}
 
 
 def _never_connected(exc: requests.ConnectionError) -> bool:

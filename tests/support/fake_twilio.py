@@ -161,6 +161,7 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as Twilio's API
+    disable_nagle_algorithm = True  # headers and body in separate writes must not wait 40 ms for an ACK
     twilio: FakeTwilio
 
     def log_message(self, format, *args) -> None:  # noqa: A002 - quiet
