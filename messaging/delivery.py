@@ -68,6 +68,8 @@ def deliver(message_id: int) -> None:
 def deliver_many(message_ids: list[int], *, budget: float | None = TASK_BUDGET_SECONDS) -> list[int]:
     """Deliver these texts in rounds; returns the ids handed back to the queue when ``budget`` ran out."""
     pending = list(dict.fromkeys(message_ids))
+    if _runs_in_process():
+        budget = None  # no broker to hand texts back to: wait for the rate here
     deadline = None if budget is None else time.monotonic() + budget
     backend = get_backend()
     while pending:
@@ -86,6 +88,12 @@ def deliver_many(message_ids: list[int], *, budget: float | None = TASK_BUDGET_S
             return pending
         time.sleep(wait_for)
     return []
+
+
+def _runs_in_process() -> bool:
+    from emuchat.celery import app
+
+    return bool(app.conf.task_always_eager)
 
 
 def _ready_now(ids: list[int]) -> tuple[list[int], list[int], float]:
@@ -138,8 +146,6 @@ def _claim(ids: list[int]) -> list[int]:
 
 
 def _round(ids: list[int], backend: BaseSmsBackend) -> None:
-    import sys as _s
-
     claimed = _claim(ids)
     if not claimed:
         return  # Already handled, cancelled, or redelivered after a crash: never send twice.
@@ -191,7 +197,9 @@ def _record_sent(sent: list[tuple[int, str]], now: datetime) -> None:
         return
     if connection.vendor != "postgresql":
         for pk, sid in sent:
-            Message.objects.filter(pk=pk).update(status=Status.SENT, provider_sid=sid, sent_at=now, updated_at=now)
+            Message.objects.filter(pk=pk).update(
+                status=Status.SENT, provider_sid=sid, sent_at=now, updated_at=now, failure_reason="", error_message=""
+            )
         return
     table = Message._meta.db_table
     with connection.cursor() as cursor:

@@ -18,3 +18,9 @@ class BulkSendForm(forms.Form):
         self.fields["contacts"].queryset = (
             Contact.objects.filter(workspace=workspace).exclude(phone="").order_by("name")
         )
+
+
+class SenderRateForm(forms.Form):
+    rate_per_second = forms.IntegerField(
+        label="Texts per second", min_value=1, max_value=10_000, widget=forms.NumberInput(attrs={"style": "width:6rem"})
+    )

@@ -196,6 +196,18 @@ def send_bulk(
     return messages
 
 
+def set_sender_rate(*, workspace: Workspace, sender: SenderNumber, rate_per_second: int) -> SenderNumber:
+    """Hold ``sender`` to this many texts per second across all workers (messaging/rate.py)."""
+    if sender.workspace_id != workspace.id:
+        raise ValidationError("That sender number belongs to another workspace.")
+    if not 1 <= rate_per_second <= 10_000:
+        raise ValidationError({"rate_per_second": "Choose between 1 and 10,000 texts per second."})
+    with transaction.atomic():
+        sender.rate_per_second = rate_per_second
+        sender.save(update_fields=["rate_per_second"])
+    return sender
+
+
 def cancel_pending(*, workspace: Workspace, phone: str) -> int:
     """Cancel every queued or scheduled text to ``phone``; returns how many."""
     return Message.objects.filter(
