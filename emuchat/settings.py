@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from . import env
 
@@ -182,8 +182,9 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILI
 CELERY_TASK_DEFAULT_QUEUE = env.get_str("CELERY_TASK_DEFAULT_QUEUE", "emuchat")
 # Delivery, imports/exports and housekeeping each get their own queue (emuchat/celery.py);
 # a worker started without -Q consumes all four.
+# Each queue with its own direct exchange and routing key, so every binding is explicit.
 CELERY_TASK_QUEUES = [
-    Queue(name)
+    Queue(name, Exchange(name, type="direct"), routing_key=name)
     for name in [
         CELERY_TASK_DEFAULT_QUEUE,
         *(f"{CELERY_TASK_DEFAULT_QUEUE}.{k}" for k in ("delivery", "jobs", "housekeeping")),

@@ -159,6 +159,9 @@ def _reset_connections() -> None:
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
     kombu_pools.reset()
+    # The result backend is cached too (per thread, or once if thread-safe).
+    celery_app._backend_cache = None
+    celery_app._local.__dict__.pop("backend", None)
 
 
 def _worker_env(settings) -> dict[str, str]:

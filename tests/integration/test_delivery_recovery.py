@@ -90,9 +90,11 @@ def private_redis():
 
 
 @pytest.fixture
-def stack(private_redis, transactional_db, settings, workspace):
+def stack(private_redis, transactional_db, settings, workspace, monkeypatch):
     """Fake Twilio, a private queue on the private Redis, and helpers to start workers and beat."""
     require_postgres()
+    # Celery reads CELERY_BROKER_URL from the environment before its own setting.
+    monkeypatch.setenv("CELERY_BROKER_URL", private_redis.url)
     queue = f"emuchat-fault-{uuid.uuid4().hex[:8]}"
     database = connection.settings_dict
     database_url = (
@@ -101,7 +103,10 @@ def stack(private_redis, transactional_db, settings, workspace):
     )
     previous = {key: celery_app.conf[key] for key in ("broker_url", "result_backend", "task_default_queue")}
     celery_app.conf.update(
-        broker_url=private_redis.url, result_backend=private_redis.url, task_default_queue=queue, task_always_eager=False
+        broker_url=private_redis.url,
+        result_backend=private_redis.url,
+        task_default_queue=queue,
+        task_always_eager=False,
     )
     _reset_connections()
     processes: list = []
@@ -122,20 +127,35 @@ def stack(private_redis, transactional_db, settings, workspace):
 
             def worker(self) -> Worker:
                 worker = Worker(
-                    broker=private_redis.url, database_url=database_url, queue=f"{queue}-{len(processes)}", extra_env=env
+                    broker=private_redis.url,
+                    database_url=database_url,
+                    queue=f"{queue}-{len(processes)}",
+                    extra_env=env,
                 )
                 worker.queue = queue  # all workers share the private queues; the log name stays unique
-                worker.start(celery_app)
+                worker.start(celery_app, timeout=120)  # a loaded 2-core machine starts Django slowly
                 processes.append(worker)
                 return worker
 
             def beat(self) -> subprocess.Popen:
                 log = (ROOT / "build" / f"beat-{queue}.log").open("w")
                 beat = subprocess.Popen(
-                    [sys.executable, "-m", "celery", "-A", "emuchat", "beat", "-l", "INFO",
-                     "-s", str(private_redis.dir / "beat-schedule")],
+                    [
+                        sys.executable,
+                        "-m",
+                        "celery",
+                        "-A",
+                        "emuchat",
+                        "beat",
+                        "-l",
+                        "INFO",
+                        "-s",
+                        str(private_redis.dir / "beat-schedule"),
+                    ],
                     cwd=ROOT,
-                    env=os.environ | env | {
+                    env=os.environ
+                    | env
+                    | {
                         "DATABASE_URL": database_url,
                         "CELERY_BROKER_URL": private_redis.url,
                         "CELERY_RESULT_BACKEND": private_redis.url,

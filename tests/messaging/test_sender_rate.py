@@ -53,16 +53,18 @@ def test_delivery_holds_a_sender_to_its_rate(workspace, settings, django_capture
     settings.SMS_BACKEND = "messaging.backends.twilio.SmsBackend"
     settings.TWILIO_ACCOUNT_SID = "AC" + "3" * 32
     workspace.sender_numbers.update(rate_per_second=10)
-    numbers = [f"+1415555{n:04d}" for n in range(3000, 3025)]
+    numbers = [f"+1415555{n:04d}" for n in range(3000, 3040)]
     with FakeTwilio(latency=0.05) as fake:
         settings.TWILIO_API_BASE_URL = fake.url
         with django_capture_on_commit_callbacks(execute=False):
             messages = services.send_bulk(workspace=workspace, recipients=numbers, body="Slow")
         delivery.deliver_many([m.pk for m in messages], budget=None)
         arrivals = sorted(c.arrived for c in fake.calls)
-    assert Message.objects.filter(status="sent").count() == 25
+    assert Message.objects.filter(status="sent").count() == 40
     burst = rate.burst_for(10)
-    steady = arrivals[burst:]
+    assert arrivals[-1] - arrivals[0] >= (40 - 2 * burst) / 10  # 40 texts at 10/s: not at once
+    # After the start-up (threads and HTTP clients are created on the first round), 10/s ± 10%.
+    steady = arrivals[2 * burst :]
     measured = (len(steady) - 1) / (steady[-1] - steady[0])
     assert 9.0 <= measured <= 11.0, measured
 

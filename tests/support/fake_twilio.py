@@ -170,7 +170,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802 - http.server's naming
         arrived = time.time()
         length = int(self.headers.get("Content-Length") or 0)
-        form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+        raw = self.rfile.read(length)
+        if len(raw) < length:
+            # The client died mid-request (kill -9): Twilio never gets a whole request to act on.
+            self.close_connection = True
+            return
+        form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
         match = PATH.match(urlparse(self.path).path)
         if match is None:
             self._json(404, {"code": 20404, "message": "The requested resource was not found", "status": 404})
