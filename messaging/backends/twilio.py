@@ -42,7 +42,7 @@ def _client(account_sid: str, auth_token: str) -> Client:
     client = cache.get(key)
     if client is None:
         http = TwilioHttpClient(timeout=settings.SMS_PROVIDER_TIMEOUT, proxy=_proxies())
-        if http.session is not None:
+        if getattr(http, "session", None) is not None:
             # requests re-reads every environment variable on each request looking for
             # proxies and .netrc (≈1.5 ms of CPU a call); read them once instead.
             http.session.trust_env = False

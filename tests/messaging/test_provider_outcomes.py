@@ -150,4 +150,5 @@ def test_a_batch_keeps_many_calls_in_flight_at_once(workspace, fake, settings, d
     assert sorted(c.to for c in fake.calls) == numbers
     assert elapsed < 0.5 * 40 / 4  # one after another would take 20 s
     arrivals = sorted(c.arrived for c in fake.calls)
-    assert arrivals[-1] - arrivals[0] < 0.5  # all 40 started before the first answered
+    in_flight_with_the_first = sum(1 for at in arrivals if at - arrivals[0] < fake.latency)
+    assert in_flight_with_the_first >= 20  # started before the first call was answered
