@@ -71,10 +71,13 @@ def test_delivery_holds_a_sender_to_its_rate(workspace, settings, monkeypatch, d
         arrivals = sorted(c.arrived for c in fake.calls)
     assert Message.objects.filter(status="sent").count() == len(arrivals) == 40
     burst = rate.burst_for(10)
-    # The moments texts were let go: a burst, then 10 a second (± 10%).
-    steady = allowed_at[burst:]
-    measured = (len(steady) - 1) / (steady[-1] - steady[0])
-    assert 9.0 <= measured <= 11.0, measured
+    # The moments texts were let go: in any stretch of time, at most 10 a second plus the burst …
+    for i, start in enumerate(allowed_at):
+        for j in range(i, len(allowed_at)):
+            assert j - i + 1 <= 10 * (allowed_at[j] - start) + burst + 1, (i, j)  # +1: clock read after the grant
+    # … and over the run, 10 a second (within 10%, less when a loaded machine lags behind).
+    measured = (len(allowed_at) - burst) / (allowed_at[-1] - allowed_at[0])
+    assert 8.0 <= measured <= 10.0 * 1.1, measured
     # And the provider saw them spread out the same way, give or take a loaded machine's jitter.
     assert arrivals[-1] - arrivals[0] >= (40 - burst) / 10 - 0.5
 
