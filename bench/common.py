@@ -67,12 +67,23 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def result(name: str, value: float, unit: str, *, baseline_name: str = "", baseline: float | None = None,
-           target_ratio: float | None = None, **extra) -> dict:
+def result(
+    name: str,
+    value: float,
+    unit: str,
+    *,
+    baseline_name: str = "",
+    baseline: float | None = None,
+    target_ratio: float | None = None,
+    **extra,
+) -> dict:
     entry = {"name": name, "value": round(value, 6), "unit": unit}
     if baseline is not None:
-        entry |= {"baseline_name": baseline_name, "baseline": round(baseline, 6),
-                  "ratio": round(value / baseline, 3) if baseline else None}
+        entry |= {
+            "baseline_name": baseline_name,
+            "baseline": round(baseline, 6),
+            "ratio": round(value / baseline, 3) if baseline else None,
+        }
     if target_ratio is not None:
         entry["target_ratio"] = target_ratio
     return entry | extra

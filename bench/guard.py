@@ -108,16 +108,33 @@ def main() -> None:
 
     ms = 1000
     results = [
-        common.result("is_opted_out_median", common.median(single) * ms, "ms",
-                      baseline_name="bare SELECT by (workspace, phone)", baseline=common.median(single_bare) * ms,
-                      target_value=1.0, samples=len(single)),
-        common.result("is_opted_out_p99", common.percentile(single, 99) * ms, "ms",
-                      baseline_name="bare SELECT by (workspace, phone)",
-                      baseline=common.percentile(single_bare, 99) * ms, samples=len(single)),
-        common.result("bulk_guard_100k", common.median(bulk), "s",
-                      baseline_name="one SELECT … phone = ANY(array of 100k)", baseline=common.median(bulk_bare),
-                      target_ratio=1.5, repetitions=repeats,
-                      recipients_per_second=round(recipients_count / common.median(bulk))),
+        common.result(
+            "is_opted_out_median",
+            common.median(single) * ms,
+            "ms",
+            baseline_name="bare SELECT by (workspace, phone)",
+            baseline=common.median(single_bare) * ms,
+            target_value=1.0,
+            samples=len(single),
+        ),
+        common.result(
+            "is_opted_out_p99",
+            common.percentile(single, 99) * ms,
+            "ms",
+            baseline_name="bare SELECT by (workspace, phone)",
+            baseline=common.percentile(single_bare, 99) * ms,
+            samples=len(single),
+        ),
+        common.result(
+            "bulk_guard_100k",
+            common.median(bulk),
+            "s",
+            baseline_name="one SELECT … phone = ANY(array of 100k)",
+            baseline=common.median(bulk_bare),
+            target_ratio=1.5,
+            repetitions=repeats,
+            recipients_per_second=round(recipients_count / common.median(bulk)),
+        ),
     ]
     path = common.write(
         "guard",

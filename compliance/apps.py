@@ -6,7 +6,8 @@ class ComplianceConfig(AppConfig):
     verbose_name = "Compliance: links, keywords, confirmations, review"
 
     def ready(self) -> None:
-        # messaging never imports compliance: it exposes hooks and we fill them (messaging/hooks.py).
+        # messaging never imports compliance: it exposes hooks and we fill them (messaging/hooks.py,
+        # messaging/guard.py explains the exemption rule).
         from messaging import hooks
 
         from . import guard, inbound, links

@@ -2,6 +2,9 @@
 
 Registered as messaging's guard exemption (compliance/apps.py, messaging/hooks.py).
 
+Registered with ``messaging.guard`` in ``ComplianceConfig.ready``; the rule itself is
+explained there.
+
 ``messaging.services`` asks here only for a number that *is* opted out.
 ``reserve`` ties a pending exemption to the message being created;
 ``consume`` spends it in the worker, under the same per-number lock as the

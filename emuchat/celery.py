@@ -10,6 +10,35 @@ app = Celery("emuchat")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# Each kind of work has its own queue, so a million-row import never delays a
+# campaign and a campaign never delays an export email. Queue names derive from
+# CELERY_TASK_DEFAULT_QUEUE ("emuchat" → "emuchat.delivery", …), which keeps a
+# test's private queue private for routed tasks too. Unlisted tasks use the default.
+TASK_KINDS = {
+    "messaging.tasks.deliver_message": "delivery",
+    "messaging.tasks.deliver_messages": "delivery",
+    "imports.tasks.run_import": "jobs",
+    "optouts.tasks.run_export": "jobs",
+    "messaging.tasks.dispatch_due_messages": "housekeeping",
+    "messaging.tasks.fail_stale_sending": "housekeeping",
+    "optouts.tasks.tidy_import_export_jobs": "housekeeping",
+    "api.tasks.prune_idempotency_keys": "housekeeping",
+}
+QUEUE_KINDS = ("delivery", "jobs", "housekeeping")
+
+
+def queue_name(kind: str) -> str:
+    return f"{app.conf.task_default_queue}.{kind}"
+
+
+def all_queue_names(default_queue: str) -> list[str]:
+    return [default_queue, *(f"{default_queue}.{kind}" for kind in QUEUE_KINDS)]
+
+
+def route_task(name, args, kwargs, options, task=None, **kw):
+    kind = TASK_KINDS.get(name)
+    return {"queue": queue_name(kind)} if kind else None
+
 
 @app.task(name="emuchat.ping")
 def ping() -> str:

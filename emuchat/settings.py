@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Exchange, Queue
 
 from . import env
 
@@ -164,9 +165,21 @@ TWILIO_ACCOUNT_SID = env.get_str("TWILIO_ACCOUNT_SID")
 TWILIO_AUTH_TOKEN = env.get_str("TWILIO_AUTH_TOKEN")
 # Where the Twilio REST API lives; tests point it at a local fake.
 TWILIO_API_BASE_URL = env.get_url("TWILIO_API_BASE_URL", "https://api.twilio.com", schemes=("http", "https"))
-SMS_PROVIDER_TIMEOUT = env.get_int("SMS_PROVIDER_TIMEOUT", 15, minimum=1)
-# A message stuck in "sending" longer than this was interrupted mid-call.
-SENDING_STALE_AFTER_SECONDS = env.get_int("SENDING_STALE_AFTER_SECONDS", 600, minimum=60)
+# Seconds for one provider call to answer (and to connect). Delivery holds the guard's
+# per-number locks during the call, so this bounds how long an opt-out can wait.
+SMS_PROVIDER_TIMEOUT = env.get_int("SMS_PROVIDER_TIMEOUT", 5, minimum=1)
+SMS_PROVIDER_CONNECT_TIMEOUT = env.get_int("SMS_PROVIDER_CONNECT_TIMEOUT", 3, minimum=1)
+# Provider calls in flight at once in one worker process (threads; docs/decisions.md).
+SMS_DELIVERY_CONCURRENCY = env.get_int("SMS_DELIVERY_CONCURRENCY", 100, minimum=1)
+# Texts per second a sender number may send unless it says otherwise (SenderNumber.rate_per_second).
+SMS_DEFAULT_RATE_PER_SECOND = env.get_int("SMS_DEFAULT_RATE_PER_SECOND", 50, minimum=1)
+# Refusals that prove a text was not taken (429, 5xx with an error body, connection
+# refused) are retried this many times, after 1 s, 2 s, 4 s …, then fail with provider_error.
+SMS_MAX_RETRIES = env.get_int("SMS_MAX_RETRIES", 3, minimum=0)
+# A text in "sending" longer than this was interrupted mid-call: it becomes "unconfirmed".
+SENDING_STALE_AFTER_SECONDS = env.get_int("SENDING_STALE_AFTER_SECONDS", 20, minimum=10)
+# A text "queued" longer than this lost its task (a Redis restart): it is queued again.
+QUEUED_STALE_AFTER_SECONDS = env.get_int("QUEUED_STALE_AFTER_SECONDS", 20, minimum=5)
 
 # Celery: no broker means tasks run in-process, right after the transaction commits.
 CELERY_BROKER_URL = env.get_url("CELERY_BROKER_URL", schemes=("redis", "rediss", "amqp", "memory"))
@@ -192,10 +205,31 @@ CELERY_VISIBILITY_TIMEOUT = env.get_int("CELERY_VISIBILITY_TIMEOUT", 4 * 3600, m
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_TASK_DEFAULT_QUEUE = env.get_str("CELERY_TASK_DEFAULT_QUEUE", "emuchat")
+# Delivery, imports/exports and housekeeping each get their own queue (emuchat/celery.py);
+# a worker started without -Q consumes all four.
+# Each queue with its own direct exchange and routing key, so every binding is explicit.
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name, type="direct"), routing_key=name)
+    for name in [
+        CELERY_TASK_DEFAULT_QUEUE,
+        *(f"{CELERY_TASK_DEFAULT_QUEUE}.{k}" for k in ("delivery", "jobs", "housekeeping")),
+    ]
+]
+CELERY_TASK_ROUTES = ["emuchat.celery.route_task"]
+# A warm shutdown (SIGTERM) lets running tasks finish; delivery tasks hand back what they
+# have not started within ~2 s, so it takes seconds. Lost deliveries are recovered from
+# the database by beat (messaging/delivery.py), not by broker redelivery.
+# Where the per-sender rate is counted across workers and machines (the broker's Redis unless
+# set); with no Redis at all (local runs) each process counts alone.
+SMS_RATE_LIMIT_REDIS_URL = env.get_url(
+    "SMS_RATE_LIMIT_REDIS_URL",
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else CACHE_URL,
+    schemes=("redis", "rediss"),
+)
 CELERY_BEAT_SCHEDULE = {
     "drain-inbound-spool": {"task": "messaging.tasks.drain_inbound_spool", "schedule": 15.0},
     "dispatch-due-messages": {"task": "messaging.tasks.dispatch_due_messages", "schedule": 15.0},
-    "fail-stale-sending": {"task": "messaging.tasks.fail_stale_sending", "schedule": 300.0},
+    "fail-stale-sending": {"task": "messaging.tasks.fail_stale_sending", "schedule": 10.0},
     "prune-idempotency-keys": {"task": "api.tasks.prune_idempotency_keys", "schedule": 3600.0},
     "tidy-import-export-jobs": {"task": "optouts.tasks.tidy_import_export_jobs", "schedule": 120.0},
 }
@@ -271,5 +305,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.get_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # twilio logs every request at INFO: hundreds of lines a second at carrier speed.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "twilio.http_client": {"level": "WARNING"}},
 }

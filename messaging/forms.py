@@ -64,3 +64,9 @@ class BulkSendForm(forms.Form):
         elif audience == "csv" and not (data.get("csv_file") or data.get("upload")):
             self.add_error("csv_file", "Choose a CSV file.")
         return data
+
+
+class SenderRateForm(forms.Form):
+    rate_per_second = forms.IntegerField(
+        label="Texts per second", min_value=1, max_value=10_000, widget=forms.NumberInput(attrs={"style": "width:6rem"})
+    )

@@ -1,7 +1,12 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
+
+
+def default_rate_per_second() -> int:
+    return settings.SMS_DEFAULT_RATE_PER_SECOND
 
 
 class SenderNumber(models.Model):
@@ -11,6 +16,11 @@ class SenderNumber(models.Model):
     # Set when adding the number pointed its webhooks at us through the Twilio API.
     provider_sid = models.CharField(max_length=64, blank=True)
     webhooks_set_at = models.DateTimeField(null=True, blank=True)
+    rate_per_second = models.PositiveIntegerField(
+        default=default_rate_per_second,
+        validators=[MaxValueValidator(10_000)],
+        help_text="Texts per second the carrier accepts from this number, held across all workers.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -39,6 +49,7 @@ class Message(models.Model):
         OPTED_OUT = "opted_out", "Opted out"
         INVALID_NUMBER = "invalid_number", "Invalid number"
         PROVIDER_ERROR = "provider_error", "Provider error"
+        UNCONFIRMED = "unconfirmed", "Unconfirmed"
 
     workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="messages")
     conversation = models.ForeignKey(
@@ -53,6 +64,9 @@ class Message(models.Model):
     error_message = models.TextField(blank=True, help_text="What the provider said, for provider errors.")
     provider_sid = models.CharField(max_length=64, null=True, blank=True, unique=True)
     scheduled_for = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Provider calls refused so far (retried only when the refusal proves it was not sent)."
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

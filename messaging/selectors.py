@@ -19,6 +19,12 @@ FAILURE_HELP = [
     ("opted_out", "Opted out", "this number is on your opt-out list, so emu.chat blocked the text."),
     ("invalid_number", "Invalid number", "the number can't receive texts or isn't a real number."),
     ("provider_error", "Provider error", "the SMS provider refused or could not be reached; its message is shown."),
+    (
+        "unconfirmed",
+        "Unconfirmed",
+        "the provider never answered, so the text may have been sent — check before resending. "
+        "emu.chat never retries it; the provider's delivery receipt updates it when it arrives.",
+    ),
 ]
 
 

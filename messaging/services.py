@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -15,13 +14,10 @@ from django.utils import timezone
 from contacts.models import Contact
 from conversations.models import Conversation
 from emuchat import phones
-from optouts import services as optout_services
 from optouts.keywords import clean_text
-from optouts.locks import lock_numbers
 from workspaces.models import Workspace
 
-from . import hooks
-from .backends import PROVIDER_INVALID_NUMBER, PROVIDER_UNSUBSCRIBED, OutgoingSms, ProviderError, get_backend
+from . import delivery, guard, hooks
 from .models import Message, SenderNumber, UnroutedMessage
 
 log = logging.getLogger(__name__)
@@ -78,10 +74,7 @@ def _conversations_by_phone(workspace: Workspace, numbers: list[str]) -> dict[st
 
 
 def _enqueue(message_ids: list[int]) -> None:
-    from . import tasks
-
-    for start in range(0, len(message_ids), 200):
-        tasks.deliver_messages.delay_on_commit(message_ids[start : start + 200])
+    delivery.enqueue(message_ids)
 
 
 def send_message(
@@ -108,7 +101,7 @@ def send_message(
         if personal is not None:
             body = _clean_body(personal[to_phone])
         conversation = _conversations_for(workspace, [to_phone], sender)[to_phone]
-        blocked = optout_services.is_opted_out(workspace=workspace, phone=to_phone)
+        blocked = guard.is_blocked(workspace=workspace, phone=to_phone)
         message = Message.objects.create(
             workspace=workspace,
             conversation=conversation,
@@ -124,7 +117,7 @@ def send_message(
         if (
             blocked
             and guard_exemption is not None
-            and hooks.guard_exemption.reserve(
+            and guard.reserve_exemption(
                 exemption_id=guard_exemption, workspace=workspace, phone=to_phone, message_id=message.pk
             )
         ):
@@ -165,7 +158,7 @@ def send_bulk(
     numbers = list(dict.fromkeys(valid))
     status = _initial_status(scheduled_for)
     with transaction.atomic():
-        blocked = optout_services.opted_out_among(workspace=workspace, phones=numbers)
+        blocked = guard.blocked_among(workspace=workspace, phones=numbers)
         conversations = _conversations_for(workspace, numbers, sender)
         personal = hooks.body_personaliser.personalise(workspace=workspace, body=body, phones=numbers) or {}
         common = dict(
@@ -199,6 +192,18 @@ def send_bulk(
     return messages
 
 
+def set_sender_rate(*, workspace: Workspace, sender: SenderNumber, rate_per_second: int) -> SenderNumber:
+    """Hold ``sender`` to this many texts per second across all workers (messaging/rate.py)."""
+    if sender.workspace_id != workspace.id:
+        raise ValidationError("That sender number belongs to another workspace.")
+    if not 1 <= rate_per_second <= 10_000:
+        raise ValidationError({"rate_per_second": "Choose between 1 and 10,000 texts per second."})
+    with transaction.atomic():
+        sender.rate_per_second = rate_per_second
+        sender.save(update_fields=["rate_per_second"])
+    return sender
+
+
 def cancel_pending(*, workspace: Workspace, phone: str) -> int:
     """Cancel every queued or scheduled text to ``phone``; returns how many."""
     return cancel_pending_to(workspace=workspace, phones=[phone])
@@ -222,66 +227,9 @@ def cancel_pending_to(*, workspace: Workspace, phones: list[str]) -> int:
     return pending.update(status=Status.CANCELLED, updated_at=timezone.now())
 
 
-def _fail(message: Message, reason: str, error: str = "") -> None:
-    message.status, message.failure_reason, message.error_message = Status.FAILED, reason, error
-    message.save(update_fields=["status", "failure_reason", "error_message", "updated_at"])
-
-
 def deliver(message_id: int) -> None:
-    """Hand one queued text to the provider, at most once, after the second guard check."""
-    claimed = Message.objects.filter(pk=message_id, direction=Message.Direction.OUTBOUND, status=Status.QUEUED).update(
-        status=Status.SENDING, updated_at=timezone.now()
-    )
-    if not claimed:
-        return  # Already handled, cancelled, or redelivered after a crash: never send twice.
-    message = Message.objects.select_related("workspace").get(pk=message_id)
-    backend = get_backend()
-    with transaction.atomic():
-        # Shared lock: opt-out writers wait until this call has started (optouts/locks.py).
-        lock_numbers(message.workspace_id, [message.to_phone], shared=True)
-        if optout_services.is_opted_out(
-            workspace=message.workspace, phone=message.to_phone
-        ) and not hooks.guard_exemption.consume(message_id=message.pk):
-            _fail(message, Reason.OPTED_OUT)
-            return
-        sms = OutgoingSms(
-            workspace_id=message.workspace_id,
-            from_phone=message.from_phone,
-            to=message.to_phone,
-            body=message.body,
-            message_id=message.pk,
-        )
-        try:
-            provider_sid = backend.send(sms)
-        except ProviderError as exc:
-            if exc.code in PROVIDER_UNSUBSCRIBED:
-                reason = Reason.OPTED_OUT
-            elif exc.code in PROVIDER_INVALID_NUMBER:
-                reason = Reason.INVALID_NUMBER
-            else:
-                reason = Reason.PROVIDER_ERROR
-            _fail(message, reason, str(exc))
-            unsubscribed_code = exc.code if exc.code in PROVIDER_UNSUBSCRIBED else None
-        except Exception as exc:  # noqa: BLE001 - any crash in the client is a failed send, not a retry
-            log.exception("Provider call for message %s crashed", message.pk)
-            _fail(message, Reason.PROVIDER_ERROR, f"The provider could not be reached: {exc}")
-            return
-        else:
-            message.status, message.provider_sid, message.sent_at = Status.SENT, provider_sid, timezone.now()
-            message.save(update_fields=["status", "provider_sid", "sent_at", "updated_at"])
-            return
-    if unsubscribed_code is not None:
-        # After the guard's shared lock is released: the opt-out takes the exclusive one.
-        record_provider_opt_out(message, error_code=unsubscribed_code)
-
-
-def record_provider_opt_out(message: Message, *, error_code: int) -> None:
-    """The provider says the recipient of ``message`` replied STOP to it (21610): put them on the list."""
-    if phones.parse(message.to_phone, "")[0] is None:
-        return
-    optout_services.record_provider_opt_out(
-        workspace=message.workspace, phone=message.to_phone, error_code=error_code, message_id=message.pk
-    )
+    """Hand one queued text to the provider, at most once: claim, lock, check, call, record (delivery.py)."""
+    delivery.deliver(message_id)
 
 
 def dispatch_due(*, limit: int = 500) -> int:
@@ -303,26 +251,8 @@ def dispatch_due(*, limit: int = 500) -> int:
 
 
 def recover_stuck(*, now: datetime | None = None) -> dict[str, int]:
-    """Re-enqueue texts whose task was lost; fail texts interrupted mid-call.
-
-    A text left in ``sending`` may or may not have reached the provider, so it
-    is marked failed rather than retried: a duplicate text is worse.
-    """
-    now = now or timezone.now()
-    stale = now - timedelta(seconds=settings.SENDING_STALE_AFTER_SECONDS)
-    interrupted = Message.objects.filter(status=Status.SENDING, updated_at__lt=stale).update(
-        status=Status.FAILED,
-        failure_reason=Reason.PROVIDER_ERROR,
-        error_message="Delivery was interrupted; not retried so the recipient never gets it twice.",
-        updated_at=now,
-    )
-    lost = list(
-        Message.objects.filter(status=Status.QUEUED, updated_at__lt=now - timedelta(minutes=5)).values_list(
-            "pk", flat=True
-        )[:5000]
-    )
-    _enqueue(lost)
-    return {"interrupted": interrupted, "requeued": len(lost)}
+    """Fail texts interrupted mid-call as unconfirmed and queue again texts whose task was lost."""
+    return delivery.recover(now=now)
 
 
 def receive_message(*, to: str, from_: str, body: str, provider_sid: str, opt_out_type: str = "") -> Message | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import services, webhooks
+from . import delivery, services, webhooks
 
 
 @shared_task
@@ -14,8 +14,8 @@ def deliver_message(message_id: int) -> None:
 
 @shared_task
 def deliver_messages(message_ids: list[int]) -> None:
-    for message_id in message_ids:
-        services.deliver(message_id)
+    """A batch: many provider calls in flight at once (messaging/delivery.py)."""
+    delivery.deliver_many(message_ids)
 
 
 @shared_task

@@ -5,16 +5,16 @@ from collections import Counter
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from emuchat.forms import apply_validation_error
 from emuchat.pagination import paginate, query_without_page
 from optouts import services as optout_services
-from workspaces.access import workspace_view
+from workspaces.access import owner_view, workspace_view
 
 from . import recipients, selectors, services
-from .forms import BulkSendForm
+from .forms import BulkSendForm, SenderRateForm
 from .models import Message
 
 
@@ -104,3 +104,19 @@ def bulk_send(request: HttpRequest) -> HttpResponse:
             "contact_count": form.fields["contacts"].queryset.count(),
         },
     )
+
+
+@owner_view
+@require_http_methods(["POST"])
+def sender_rate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Settings: how many texts per second one of the workspace's numbers may send."""
+    sender = get_object_or_404(request.workspace.sender_numbers, pk=pk)
+    form = SenderRateForm(request.POST)
+    if form.is_valid():
+        services.set_sender_rate(
+            workspace=request.workspace, sender=sender, rate_per_second=form.cleaned_data["rate_per_second"]
+        )
+        messages.success(request, f"{sender.phone} now sends at most {sender.rate_per_second} texts per second.")
+    else:
+        messages.error(request, f"Rate for {sender.phone}: {' '.join(form.errors['rate_per_second'])}")
+    return redirect("workspaces:settings", slug=request.workspace.slug)

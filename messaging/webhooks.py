@@ -157,9 +157,11 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
     """Delivery receipts (the status callback set on every outbound text)."""
     if not signature_is_valid(request, workspace_of=_workspace_of_receipt):
         return HttpResponseForbidden("Invalid signature.")
+    message_id = request.GET.get("message", "")  # our id, in the receipt URL set on every outbound text
     record_delivery_status(
         provider_sid=clean_text(request.POST.get("MessageSid", "")).strip(),
         status=request.POST.get("MessageStatus", ""),
         error_code=request.POST.get("ErrorCode", ""),
+        message_id=int(message_id) if message_id.isdigit() else None,
     )
     return HttpResponse(status=204)

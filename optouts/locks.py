@@ -29,10 +29,15 @@ def number_key(workspace_id: int, phone: str) -> int:
 
 def lock_numbers(workspace_id: int, phones: Iterable[str], *, shared: bool = False) -> None:
     """Lock the numbers until the current transaction ends. Call inside ``atomic``."""
+    lock_pairs([(workspace_id, phone) for phone in phones], shared=shared)
+
+
+def lock_pairs(pairs: Iterable[tuple[int, str]], *, shared: bool = False) -> None:
+    """Lock (workspace id, number) pairs, possibly of several workspaces, until the transaction ends."""
     if connection.vendor != "postgresql":
         return
-    # Sorted, so two writers locking overlapping sets never deadlock.
-    keys = sorted({number_key(workspace_id, phone) for phone in phones})
+    # Sorted, so two lockers of overlapping sets never deadlock.
+    keys = sorted({number_key(workspace_id, phone) for workspace_id, phone in pairs})
     if not keys:
         return
     sql = _SHARED_SQL if shared else _EXCLUSIVE_SQL

@@ -9,6 +9,7 @@ from django.db import connection
 from kombu import pools as kombu_pools
 
 from emuchat.celery import app as celery_app
+from messaging import rate
 from messaging.backends import locmem
 from messaging.models import SenderNumber
 from tests.support import services
@@ -34,6 +35,9 @@ def _local_defaults(settings):
     settings.STORAGES = settings.STORAGES | {
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
     }
+    # The per-sender rate counts in this process: no Redis state shared between tests.
+    settings.SMS_RATE_LIMIT_REDIS_URL = ""
+    rate.reset_local()
     celery_app.conf.task_always_eager = True
     locmem.outbox.clear()
     yield
@@ -158,6 +162,9 @@ def _reset_connections() -> None:
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
     kombu_pools.reset()
+    # The result backend is cached too (per thread, or once if thread-safe).
+    celery_app._backend_cache = None
+    celery_app._local.__dict__.pop("backend", None)
 
 
 def _worker_env(settings) -> dict[str, str]:

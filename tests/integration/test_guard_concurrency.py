@@ -1,10 +1,13 @@
-"""The invariant: no provider call for a number starts after an opt-out of that number has committed.
+"""The invariant at carrier speed: no provider call for a number starts after an opt-out of it commits.
 
-A real worker delivers texts through Redis while threads in this process opt
-the same numbers out. The provider stub (another process) records when each
-call starts. Each opt-out notes the time *after* it holds the number's lock
-and wrote its row but *before* it commits; a call that started later than that
-would be a call that saw no opt-out although one was about to commit.
+A real worker delivers texts through Redis with the real Twilio backend and
+dozens of calls in flight, to a fake Twilio in this process that notes when
+each request *arrives*. Meanwhile threads here opt the same numbers out. Each
+opt-out notes the time *after* it holds the number's lock and wrote its row
+but *before* it commits. A request that arrived later than that is a call
+that saw no opt-out although one was about to commit: a violation. (Arrival
+is after the call started, and a correct sender holds the lock until the
+answer came back, so a correct run can never show one.)
 
 This one is random by design: a soak that may find orderings nobody thought
 of. The deterministic proof of each lock is tests/integration/test_lock_order.py.
@@ -15,6 +18,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections import Counter
 
 import pytest
 from django.db import connection, transaction
@@ -22,20 +26,24 @@ from django.db import connection, transaction
 from messaging import services
 from messaging.models import Message
 from optouts import services as optout_services
-from tests.support import recording_backend
+from tests.support.fake_twilio import FakeTwilio
 
 pytestmark = pytest.mark.integration
 
-NUMBERS = [f"+1415555{n:04d}" for n in range(1000, 1024)]
+NUMBERS = [f"+1415555{n:04d}" for n in range(1000, 1100)]
+TEXTS_PER_NUMBER = 5
+CONCURRENCY = 40
 
 
 @pytest.fixture
-def recording(monkeypatch, tmp_path):
-    path = tmp_path / "provider-calls.jsonl"
-    monkeypatch.setenv("RECORDING_BACKEND_LOG", str(path))
-    monkeypatch.setenv("RECORDING_BACKEND_PRE_DELAY", "0.02")
-    monkeypatch.setenv("TEST_WORKER_SMS_BACKEND", "tests.support.recording_backend.SmsBackend")
-    return str(path)
+def fake_twilio(monkeypatch, settings):
+    with FakeTwilio(latency=0.2) as fake:
+        monkeypatch.setenv("TEST_WORKER_SMS_BACKEND", "messaging.backends.twilio.SmsBackend")
+        monkeypatch.setenv("TWILIO_API_BASE_URL", fake.url)
+        monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "7" * 32)
+        monkeypatch.setenv("TWILIO_AUTH_TOKEN", settings.TWILIO_AUTH_TOKEN)
+        monkeypatch.setenv("SMS_DELIVERY_CONCURRENCY", str(CONCURRENCY))
+        yield fake
 
 
 def _wait_until_settled(timeout: float = 90) -> None:
@@ -47,41 +55,57 @@ def _wait_until_settled(timeout: float = 90) -> None:
     raise AssertionError(f"messages still queued or sending after {timeout}s")
 
 
-def test_no_provider_call_starts_after_an_opt_out_commits(recording, celery_worker, workspace, member):
-    for number in NUMBERS:
-        for round_ in range(3):
-            services.send_message(workspace=workspace, to=number, body=f"Round {round_}", actor=member)
+def _most_in_flight(fake: FakeTwilio) -> int:
+    """The largest number of requests that arrived within one answer's latency of each other."""
+    arrivals = sorted(c.arrived for c in fake.calls)
+    most, first = 0, 0
+    for last, at in enumerate(arrivals):
+        while at - arrivals[first] >= fake.latency:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
+
+
+def test_no_provider_call_starts_after_an_opt_out_commits(fake_twilio, celery_worker, workspace, member):
+    workspace.sender_numbers.update(rate_per_second=5000)
+    for round_ in range(TEXTS_PER_NUMBER):
+        services.send_bulk(workspace=workspace, recipients=NUMBERS, body=f"Round {round_}", actor=member)
 
     marks: dict[str, float] = {}
     rng = random.Random(7)
-    delays = {number: rng.uniform(0.0, 1.2) for number in NUMBERS}
+    # A full run takes ~3 s at this concurrency: opt-outs land all through it.
+    delays = {number: rng.uniform(0.0, 3.0) for number in NUMBERS}
 
-    def opt_out(number: str) -> None:
+    def opt_out(numbers: list[str]) -> None:
+        started = time.monotonic()
         try:
-            time.sleep(delays[number])
-            with transaction.atomic():
-                optout_services.opt_out(workspace=workspace, phone=number, method="manual", actor=member)
-                marks[number] = time.time()  # lock held, row written, not yet committed
+            for number in sorted(numbers, key=delays.get):
+                time.sleep(max(0.0, delays[number] - (time.monotonic() - started)))
+                with transaction.atomic():
+                    optout_services.opt_out(workspace=workspace, phone=number, method="manual", actor=member)
+                    marks[number] = time.time()  # lock held, row written, not yet committed
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=opt_out, args=(number,)) for number in NUMBERS]
+    threads = [threading.Thread(target=opt_out, args=(NUMBERS[i::4],)) for i in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     _wait_until_settled()
 
-    calls = recording_backend.read(recording)
-    late = [c for c in calls if c["started"] > marks[c["to"]]]
+    calls = fake_twilio.calls
+    late = [c for c in calls if c.arrived > marks[c.to]]
     assert late == [], f"{len(late)} provider calls started after their number's opt-out committed"
+    twice = [message_id for message_id, n in Counter(c.message_id for c in calls).items() if n > 1]
+    assert twice == [], f"{len(twice)} texts were handed to the provider twice"
 
-    statuses = Message.objects.values_list("status", "failure_reason")
-    sent = sum(1 for s in statuses if s[0] == "sent")
-    blocked = sum(1 for s in statuses if s == ("failed", "opted_out"))
+    statuses = Counter(Message.objects.values_list("status", "failure_reason"))
+    sent, blocked = statuses[("sent", "")], statuses[("failed", "opted_out")]
     # Still queued when the opt-out committed: it cancelled them in its transaction (SPEC §6).
-    cancelled = sum(1 for s in statuses if s[0] == "cancelled")
+    cancelled = statuses[("cancelled", "")]
     # The race was really run: some texts went out before their opt-out, some were stopped by it.
-    assert sent > 0 and blocked + cancelled > 0, (sent, blocked, cancelled)
+    assert sent > 0 and blocked + cancelled > 0, statuses
     assert sent == len(calls)
-    assert sent + blocked + cancelled == len(NUMBERS) * 3
+    assert sent + blocked + cancelled == len(NUMBERS) * TEXTS_PER_NUMBER, statuses
+    assert _most_in_flight(fake_twilio) >= CONCURRENCY // 2  # many calls at once, not one after another

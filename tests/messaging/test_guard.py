@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from contacts.models import Contact
-from messaging import services, tasks
+from messaging import delivery, services, tasks
 from messaging.backends import ProviderError
 from messaging.models import Message
 from optouts import services as optout_services
@@ -199,7 +199,7 @@ def test_provider_errors_mark_the_message_failed_with_a_reason(
 ):
     backend = _FailingBackend()
     backend.error = ProviderError(f"Twilio said {code}", code=code)
-    monkeypatch.setattr(services, "get_backend", lambda: backend)
+    monkeypatch.setattr(delivery, "get_backend", lambda: backend)
     with django_capture_on_commit_callbacks(execute=True):
         message = services.send_message(workspace=workspace, to="+14155550199", body="Hi")
     message.refresh_from_db()
@@ -207,7 +207,7 @@ def test_provider_errors_mark_the_message_failed_with_a_reason(
     assert message.error_message == f"Twilio said {code}"
 
 
-def test_a_message_stuck_in_sending_is_failed_not_resent(
+def test_a_message_stuck_in_sending_is_unconfirmed_not_resent(
     workspace, member, sms_outbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False):
@@ -216,7 +216,8 @@ def test_a_message_stuck_in_sending_is_failed_not_resent(
     result = tasks.fail_stale_sending()
     message.refresh_from_db()
     assert result["interrupted"] == 1
-    assert (message.status, message.failure_reason) == ("failed", "provider_error")
+    assert (message.status, message.failure_reason) == ("failed", "unconfirmed")
+    assert "may have been sent" in message.error_message
     assert sms_outbox == []
 
 
@@ -225,7 +226,7 @@ def test_a_queued_message_whose_task_was_lost_is_queued_again(
 ):
     with django_capture_on_commit_callbacks(execute=False):
         message = services.send_message(workspace=workspace, to="+14155550199", body="Hi")
-    Message.objects.filter(pk=message.pk).update(updated_at=timezone.now() - timedelta(minutes=10))
+    Message.objects.filter(pk=message.pk).update(updated_at=timezone.now() - timedelta(seconds=30))
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.fail_stale_sending()["requeued"] == 1
     assert len(sms_outbox) == 1

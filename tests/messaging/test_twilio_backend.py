@@ -46,7 +46,7 @@ def test_sends_through_the_settings_account(workspace, canned):
         "To": "+14155550123",
         "From": "+14155550100",
         "Body": "Hi",
-        "StatusCallback": "https://emu.example.com/webhooks/twilio/status/",
+        "StatusCallback": "https://emu.example.com/webhooks/twilio/status/?message=1",
     }
     assert request["auth"][0] == "AC" + "1" * 32
 

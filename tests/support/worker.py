@@ -11,6 +11,8 @@ from pathlib import Path
 
 from celery import Celery
 
+from emuchat.celery import all_queue_names
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -47,7 +49,7 @@ class Worker:
                 "worker",
                 "--pool=solo",
                 "-Q",
-                self.queue,
+                ",".join(all_queue_names(self.queue)),
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
