@@ -48,8 +48,9 @@ def optouts_for(workspace: Workspace, params=None):
 COUNT_CAP = 10_000
 
 
-def count_matching(queryset, *, cap: int = COUNT_CAP) -> int:
+def count_matching(queryset, *, cap: int | None = None) -> int:
     """How many rows match, counted up to ``cap`` (cap + 1 means "more than cap")."""
+    cap = COUNT_CAP if cap is None else cap
     return queryset.order_by()[: cap + 1].count()
 
 

@@ -48,7 +48,9 @@ def optout_list(request: HttpRequest) -> HttpResponse:
     method = params.get("method") if params.get("method") in Method.values else ""
     from_import = selectors.import_for(workspace, params.get("import")) if params.get("import") else None
     searched = bool(params.get("q") or params.get("import"))
-    if searched:
+    if searched and page.number == 1 and not page.has_next:
+        matches = len(page.object_list)  # the whole result is on this page: nothing to count
+    elif searched:
         matches = selectors.count_matching(matching)
     else:
         matches = totals[method] if method else sum(totals.values())

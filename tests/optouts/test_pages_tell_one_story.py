@@ -278,3 +278,18 @@ def test_events_of_the_chart_are_counted_per_day_of_the_filtered_method(member_c
     chart = chart_html(member_client.get(url("list"), {"method": "manual"}))
     day = timezone.localdate() - timedelta(days=3)
     assert f"{day:%a} {day.day} {day:%b}: 1 opt-out (Manual 1)" in chart
+
+
+def test_a_search_longer_than_a_page_counts_every_match(member_client, workspace, member):
+    services.import_batch(workspace=workspace, phones=[f"+1415555{n:04d}" for n in range(60)], actor=member)
+    add(workspace, "+442079460002", actor=member)
+    assert "60 numbers match “415”." in text(member_client.get(url("list"), {"q": "415"}))
+    assert "60 numbers match “415”." in text(member_client.get(url("list"), {"q": "415", "page": "2"}))
+
+
+def test_a_count_past_the_cap_says_more_than(member_client, workspace, member, monkeypatch):
+    from optouts import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 50)
+    services.import_batch(workspace=workspace, phones=[f"+1415555{n:04d}" for n in range(60)], actor=member)
+    assert "More than 50 numbers match “415”." in text(member_client.get(url("list"), {"q": "415"}))
