@@ -68,3 +68,10 @@ def test_the_api_ignores_nul_in_query_parameters(workspace, member):
 def test_clean_text_drops_nul_and_replaces_lone_surrogates():
     assert clean_text("a\x00b\ud800c") == "ab\ufffdc"
     assert clean_text("مرحبا \u202e<b>") == "مرحبا \u202e<b>"
+
+
+def test_a_100_kb_contacts_search_is_answered_not_a_500(member_client, workspace):
+    Contact.objects.create(workspace=workspace, name="Dana", phone="+14155550123")
+    response = member_client.get(reverse("contacts:list", kwargs={"slug": "acme"}), {"q": "Dana" + "x" * 100_000})
+    assert response.status_code == 200
+    assert "No contacts match" in response.content.decode()
