@@ -108,9 +108,15 @@ source_paths = {_toml_list([name for name in PACKAGES if (ROOT / name).is_dir()]
 only_mutate = {_toml_list(list(SCOPE))}
 also_copy = {_toml_list([name for name in ALSO_COPY if (ROOT / name).exists()])}
 pytest_add_cli_args_test_selection = {_toml_list(existing_tests)}
-pytest_add_cli_args = ["-p", "no:playwright", "-p", "no:randomly", "-q", "--no-header", "-W", "ignore"]
+pytest_add_cli_args = ["-p", "no:playwright", "-q", "--no-header", "-W", "ignore", "--ds", "emuchat.mutation_settings"]
 """
     (WORK / "pyproject.toml").write_text(pyproject)
+    # One SQLite test database on disk, built once and reused by every mutant's run (--reuse-db):
+    # an in-memory one would be migrated again for each of the ~1,300 mutants.
+    (WORK / "emuchat" / "mutation_settings.py").write_text(
+        "from emuchat.settings import *  # noqa: F403\n\n"
+        f"DATABASES['default']['TEST'] = {{'NAME': {str(WORK / 'mutation-test.sqlite3')!r}}}\n"
+    )
 
 
 def mutant_patterns() -> list[str]:
@@ -132,7 +138,8 @@ def in_scope(name: str) -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="keep build/mutation for `mutmut show <name>`")
-    parser.add_argument("--max-children", type=int, default=2)
+    # One child: the mutants share the one SQLite test database, which takes one writer at a time.
+    parser.add_argument("--max-children", type=int, default=1)
     args = parser.parse_args()
     prepare()
     mutmut = Path(sys.executable).with_name("mutmut")
