@@ -150,28 +150,43 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep build/mutation for `mutmut show <name>`")
     # One child: the mutants share the one SQLite test database, which takes one writer at a time.
     parser.add_argument("--max-children", type=int, default=1)
+    parser.add_argument("--show", action="store_true", help="print each survivor's diff (slow: one mutmut call each)")
+    parser.add_argument(
+        "--report-only", action="store_true", help="score what a kept (maybe unfinished) build/mutation holds"
+    )
     args = parser.parse_args()
-    prepare()
     mutmut = Path(sys.executable).with_name("mutmut")
     env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "CELERY_BROKER_URL", "CI"}}
+    if args.report_only:
+        return report(mutmut, env, keep=True, show=args.show)
+    prepare()
     run = subprocess.run(
         [mutmut, "run", "--max-children", str(args.max_children), *mutant_patterns()], cwd=WORK, env=env
     )
     if run.returncode != 0:
         print(f"mutmut run failed with exit status {run.returncode}", file=sys.stderr)
         return run.returncode
+    return report(mutmut, env, keep=args.keep, show=args.show)
+
+
+def report(mutmut: Path, env: dict[str, str], *, keep: bool, show: bool) -> int:
     listing = subprocess.run(
         [mutmut, "results", "--all", "true"], cwd=WORK, env=env, capture_output=True, text=True, check=True
     ).stdout
     statuses = dict(re.findall(r"^\s*(\S+): (.+)$", listing, flags=re.M))
     scored = {name: status.strip() for name, status in statuses.items() if in_scope(name)}
+    unchecked = [name for name, status in scored.items() if status == "not checked"]
+    if unchecked:
+        print(f"{len(unchecked)} mutants not run yet (unfinished run): left out of the score below")
+        scored = {name: status for name, status in scored.items() if status != "not checked"}
     survivors = sorted(name for name, status in scored.items() if status != "killed")
     killed = len(scored) - len(survivors)
     for name in survivors:
-        diff = subprocess.run([mutmut, "show", name], cwd=WORK, env=env, capture_output=True, text=True).stdout
-        print(diff.rstrip())
-        print()
-    if not args.keep:
+        print(f"survived: {name}")
+        if show:
+            diff = subprocess.run([mutmut, "show", name], cwd=WORK, env=env, capture_output=True, text=True).stdout
+            print(diff.rstrip() + "\n")
+    if not keep:
         shutil.rmtree(WORK, ignore_errors=True)
     total = len(scored)
     percent = 100 * killed / total if total else 0.0

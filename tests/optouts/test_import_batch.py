@@ -46,3 +46,10 @@ def test_an_import_adds_a_number_that_only_another_workspace_lists(workspace, ot
     assert services.import_batch(workspace=workspace, phones=["+14155550123"], actor=member) == (1, 0)
 
     assert services.is_opted_out(workspace=workspace, phone="+14155550123")
+
+
+def test_an_import_without_a_reason_stores_an_empty_one(workspace):
+    services.import_batch(workspace=workspace, phones=["+14155550123"])
+
+    assert OptOut.objects.get().reason == ""
+    assert OptOutEvent.objects.get().details["reason"] == ""
