@@ -62,3 +62,15 @@ def test_opt_in_with_an_unknown_method_is_refused_naming_it(workspace):
     with pytest.raises(ValidationError, match="“carrier” is not an opt-out method."):
         services.opt_in(workspace=workspace, phone="+14155550123", method="carrier")
     assert not OptOutEvent.objects.exists()
+
+
+def test_opting_one_number_in_keeps_the_workspaces_other_opt_outs(workspace, member):
+    for number in ("+14155550123", "+14155550124", "+447911123456"):
+        services.opt_out(workspace=workspace, phone=number, method=Method.MANUAL, actor=member)
+
+    services.opt_in(workspace=workspace, phone="+14155550124", actor=member)
+
+    assert services.opted_out_among(workspace=workspace, phones=["+14155550123", "+14155550124", "+447911123456"]) == {
+        "+14155550123",
+        "+447911123456",
+    }

@@ -38,3 +38,18 @@ def test_an_import_batch_refuses_a_number_not_passed_through_phones_first(worksp
 def test_an_empty_import_batch_writes_nothing(workspace, django_assert_num_queries):
     with django_assert_num_queries(0):
         assert services.import_batch(workspace=workspace, phones=[]) == (0, 0)
+
+
+def test_an_import_adds_a_number_that_only_another_workspace_lists(workspace, other_workspace, member):
+    services.opt_out(workspace=other_workspace, phone="+14155550123", method=Method.MANUAL)
+
+    assert services.import_batch(workspace=workspace, phones=["+14155550123"], actor=member) == (1, 0)
+
+    assert services.is_opted_out(workspace=workspace, phone="+14155550123")
+
+
+def test_an_import_without_a_reason_stores_an_empty_one(workspace):
+    services.import_batch(workspace=workspace, phones=["+14155550123"])
+
+    assert OptOut.objects.get().reason == ""
+    assert OptOutEvent.objects.get().details["reason"] == ""
