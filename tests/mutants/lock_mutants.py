@@ -44,7 +44,13 @@ def _drop_writer_lock(source: str) -> str | None:
 
 
 def _shared_lock_line(source: str) -> re.Match[str] | None:
-    return re.search(r"^(\s*)\S*lock_numbers\([^\n]*shared=True[^\n]*\)$", source, flags=re.M)
+    """The worker's shared lock (``lock_pairs``/``lock_numbers`` with ``shared=True``, messaging/guard.py)."""
+    return re.search(r"^(\s*)\S*lock_(?:numbers|pairs)\([^\n]*shared=True[^\n]*\)$", source, flags=re.M)
+
+
+def _checked_under_lock_line(source: str) -> re.Match[str] | None:
+    """Where the delivery round asks the guard (and so takes the lock) inside its transaction."""
+    return _shared_lock_line(source) or re.search(r"^(\s*)\S.*guard\.cleared_to_send\(", source, flags=re.M)
 
 
 def _drop_delivery_lock(source: str) -> str | None:
@@ -56,7 +62,7 @@ def _drop_delivery_lock(source: str) -> str | None:
 
 def _drop_delivery_transaction(source: str) -> str | None:
     """Turn the ``with transaction.atomic():`` around the shared lock into ``if True:``."""
-    match = _shared_lock_line(source)
+    match = _checked_under_lock_line(source)
     if match is None:
         return None
     lock_indent = len(match.group(1))
@@ -76,7 +82,7 @@ def _drop_delivery_transaction(source: str) -> str | None:
 
 MUTANTS: dict[str, tuple[list[str], Mutation]] = {
     "writer lock dropped (optouts/services.py opt_out)": ([WRITER_FILE], _drop_writer_lock),
-    "delivery lock dropped (shared lock_numbers in deliver)": (DELIVERY_FILES, _drop_delivery_lock),
+    "delivery lock dropped (the shared lock in messaging/guard.py)": (DELIVERY_FILES, _drop_delivery_lock),
     "delivery transaction removed (atomic around the shared lock)": (DELIVERY_FILES, _drop_delivery_transaction),
 }
 
