@@ -67,12 +67,10 @@ def provider():
         Provider.block.set()
 
 
-@pytest.fixture
-def queued(transactional_db, workspace, member):
+def queue_text(workspace, member) -> Message:
     """A committed, queued text to NUMBER, as send_message leaves it for a worker."""
-    real_services.require_postgres()
     sender = workspace.sender_numbers.get()
-    conversation = Conversation.objects.create(workspace=workspace, phone=NUMBER, sender=sender)
+    conversation, _ = Conversation.objects.get_or_create(workspace=workspace, phone=NUMBER, sender=sender)
     return Message.objects.create(
         workspace=workspace,
         conversation=conversation,
@@ -83,6 +81,12 @@ def queued(transactional_db, workspace, member):
         status=Message.Status.QUEUED,
         created_by=member,
     )
+
+
+@pytest.fixture
+def queued(transactional_db, workspace, member):
+    real_services.require_postgres()
+    return queue_text(workspace, member)
 
 
 class Side(threading.Thread):
@@ -125,8 +129,10 @@ def waiting_for_advisory_lock(side: Side) -> bool:
     return waiting_for_a_lock(side.pid, locktype="advisory")
 
 
-def test_delivery_waits_for_an_uncommitted_opt_out_then_fails_opted_out(provider, queued, workspace, member):
+def test_delivery_waits_for_an_uncommitted_opt_out_then_fails_opted_out(provider, transactional_db, workspace, member):
+    real_services.require_postgres()
     holding, commit = threading.Event(), threading.Event()
+    queued: Message | None = None
 
     def opt_out_and_hold() -> None:
         with transaction.atomic():
@@ -140,6 +146,9 @@ def test_delivery_waits_for_an_uncommitted_opt_out_then_fails_opted_out(provider
         writer.start()
         try:
             assert holding.wait(TIMEOUT), "the opt-out never got its lock"
+            # Created while the opt-out is uncommitted: after its cancellation of waiting texts ran
+            # and before the list shows the number, so only the worker's locked re-check can stop it.
+            queued = queue_text(workspace, member)
             sender.start()
             wait_for(lambda: waiting_for_advisory_lock(sender), "the delivery waits for the number's lock")
             assert provider.calls == []

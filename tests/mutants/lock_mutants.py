@@ -32,8 +32,9 @@ Mutation = Callable[[str], str | None]
 
 
 def _drop_writer_lock(source: str) -> str | None:
-    """Remove the lock_numbers call inside ``def opt_out(``."""
-    start = source.find("\ndef opt_out(")
+    """Remove the lock_numbers call in the function every opt-out writes through (``_write_opt_out``)."""
+    start = source.find("\ndef _write_opt_out(")
+    start = source.find("\ndef opt_out(") if start < 0 else start
     if start < 0:
         return None
     end = source.find("\ndef ", start + 1)
@@ -81,7 +82,7 @@ def _drop_delivery_transaction(source: str) -> str | None:
 
 
 MUTANTS: dict[str, tuple[list[str], Mutation]] = {
-    "writer lock dropped (optouts/services.py opt_out)": ([WRITER_FILE], _drop_writer_lock),
+    "writer lock dropped (optouts/services.py _write_opt_out)": ([WRITER_FILE], _drop_writer_lock),
     "delivery lock dropped (the shared lock in messaging/guard.py)": (DELIVERY_FILES, _drop_delivery_lock),
     "delivery transaction removed (atomic around the shared lock)": (DELIVERY_FILES, _drop_delivery_transaction),
 }
