@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import connection
 from kombu import pools as kombu_pools
 
@@ -40,8 +41,12 @@ def _local_defaults(settings):
     rate.reset_local()
     celery_app.conf.task_always_eager = True
     locmem.outbox.clear()
+    # Rate-limit counts live in the cache; on SQLite a rolled-back test's ids (tokens, users) come
+    # back in the next test, so a count left behind would throttle a stranger.
+    cache.clear()
     yield
     locmem.outbox.clear()
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
