@@ -42,11 +42,11 @@ def _local_defaults(settings):
     celery_app.conf.task_always_eager = True
     locmem.outbox.clear()
     # Rate-limit counts live in the cache; on SQLite a rolled-back test's ids (tokens, users) come
-    # back in the next test, so a count left behind would throttle a stranger.
+    # back in the next test, so a count left behind would throttle a stranger. Cleared before the
+    # test only: by teardown a fault test may have pointed the cache at a Redis it has stopped.
     cache.clear()
     yield
     locmem.outbox.clear()
-    cache.clear()
 
 
 @pytest.fixture(autouse=True)
