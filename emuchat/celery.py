@@ -19,9 +19,11 @@ TASK_KINDS = {
     "messaging.tasks.deliver_messages": "delivery",
     "imports.tasks.run_import": "jobs",
     "optouts.tasks.run_export": "jobs",
+    "messaging.tasks.run_bulk_send": "jobs",
     "messaging.tasks.dispatch_due_messages": "housekeeping",
     "messaging.tasks.fail_stale_sending": "housekeeping",
     "optouts.tasks.tidy_import_export_jobs": "housekeeping",
+    "messaging.tasks.tidy_bulk_sends": "housekeeping",
     "api.tasks.prune_idempotency_keys": "housekeeping",
 }
 QUEUE_KINDS = ("delivery", "jobs", "housekeeping")

@@ -232,6 +232,7 @@ CELERY_BEAT_SCHEDULE = {
     "fail-stale-sending": {"task": "messaging.tasks.fail_stale_sending", "schedule": 10.0},
     "prune-idempotency-keys": {"task": "api.tasks.prune_idempotency_keys", "schedule": 3600.0},
     "tidy-import-export-jobs": {"task": "optouts.tasks.tidy_import_export_jobs", "schedule": 120.0},
+    "tidy-bulk-sends": {"task": "messaging.tasks.tidy_bulk_sends", "schedule": 120.0},
 }
 
 # Signed inbound texts that could not be stored at once (database down) are kept here and

@@ -38,7 +38,7 @@ from django.utils import timezone
 from emuchat import phones
 from optouts import services as optout_services
 
-from . import guard, rate
+from . import guard, quiet_hours, rate
 from .backends import (
     PROVIDER_INVALID_NUMBER,
     PROVIDER_UNSUBSCRIBED,
@@ -149,7 +149,8 @@ def _claim(ids: list[int]) -> list[int]:
 
 
 def _round(ids: list[int], backend: BaseSmsBackend) -> None:
-    claimed = _claim(ids)
+    ids = quiet_hours.hold_quiet(ids)  # released into quiet hours (or a campaign ran into them): wait again
+    claimed = _claim(ids) if ids else []
     if not claimed:
         return  # Already handled, cancelled, or redelivered after a crash: never send twice.
     messages = list(Message.objects.select_related("workspace").filter(pk__in=claimed))

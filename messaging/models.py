@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 
+from optouts.models import JobStatus
+
 
 def default_rate_per_second() -> int:
     return settings.SMS_DEFAULT_RATE_PER_SECOND
@@ -28,6 +30,60 @@ class SenderNumber(models.Model):
 
     def __str__(self) -> str:
         return self.phone
+
+
+class BulkSend(models.Model):
+    """One bulk send (SPEC §13): its texts point here, and a background job creates them (issue 12).
+
+    The request stores only the chosen group (``audience`` and ``criteria``);
+    the job resolves it, then creates the texts in batches, each through the
+    guard's set-based check. The job fields follow ``imports.jobs`` (claim,
+    heartbeat, fencing by ``attempts``), so a crashed job is taken over and
+    never texts a number twice: a batch skips numbers already in this send.
+    """
+
+    Status = JobStatus
+
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="bulk_sends")
+    body = models.TextField()
+    audience = models.CharField(max_length=10)
+    # The group's definition: {"search": …} / {"numbers": …} / {"upload": …} / {"contacts": [ids]}.
+    criteria = models.JSONField(default=dict, blank=True)
+    scheduled_for = models.DateTimeField(null=True, blank=True)
+    sender = models.ForeignKey(SenderNumber, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.PENDING)
+    total = models.PositiveIntegerField(null=True, blank=True, help_text="Entries in the group: rows, lines, contacts.")
+    processed = models.PositiveIntegerField(default=0, help_text="Entries turned into texts so far.")
+    invalid = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["workspace", "-created_at"], name="bulk_send_recent")]
+
+    def __str__(self) -> str:
+        return f"Bulk send #{self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (JobStatus.PENDING, JobStatus.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        if self.status == JobStatus.SUCCEEDED:
+            return 100
+        if not self.total:
+            return 0
+        return min(99, self.processed * 100 // self.total)
 
 
 class Message(models.Model):
@@ -64,6 +120,12 @@ class Message(models.Model):
     error_message = models.TextField(blank=True, help_text="What the provider said, for provider errors.")
     provider_sid = models.CharField(max_length=64, null=True, blank=True, unique=True)
     scheduled_for = models.DateTimeField(null=True, blank=True)
+    bulk_send = models.ForeignKey(
+        BulkSend, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages", db_index=False
+    )
+    # Bulk and scheduled texts wait out the recipient's quiet hours; conversation replies never do.
+    observes_quiet_hours = models.BooleanField(default=False)
+    hold_note = models.CharField(max_length=200, blank=True, help_text="Why the text is waiting (quiet hours).")
     attempts = models.PositiveSmallIntegerField(
         default=0, help_text="Provider calls refused so far (retried only when the refusal proves it was not sent)."
     )
@@ -81,6 +143,7 @@ class Message(models.Model):
             models.Index(fields=["workspace", "status", "-created_at"], name="message_status"),
             models.Index(fields=["workspace", "to_phone", "status"], name="message_pending_to"),
             models.Index(fields=["status", "scheduled_for"], name="message_due"),
+            models.Index(fields=["bulk_send", "status"], name="message_bulk_send"),
         ]
 
     def __str__(self) -> str:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from workspaces.models import Workspace
 
-from .models import Message
+from .models import BulkSend, Message
 
 # Plain words for each status, shown in the Messages help panel (SPEC §5).
 STATUS_HELP = [
@@ -28,11 +28,13 @@ FAILURE_HELP = [
 ]
 
 
-def messages_for(workspace: Workspace, status: str = ""):
+def messages_for(workspace: Workspace, status: str = "", bulk_send: str = ""):
     # The page and the API show only the message's own columns: no joins.
     queryset = Message.objects.filter(workspace=workspace)
     if status in Message.Status.values:
         queryset = queryset.filter(status=status)
+    if bulk_send.isdigit():
+        queryset = queryset.filter(bulk_send_id=int(bulk_send))  # a recipient list of one of its bulk sends
     return queryset.order_by("-created_at", "-id")
 
 
@@ -43,3 +45,8 @@ def opted_out_contact_numbers(workspace: Workspace) -> set[str]:
 
     numbers = Contact.objects.filter(workspace=workspace).exclude(phone="").values("phone")
     return set(OptOut.objects.filter(workspace=workspace, phone__in=numbers).values_list("phone", flat=True))
+
+
+def bulk_sends_for(workspace: Workspace):
+    """The workspace's bulk sends, newest first (a non-member never gets here: workspace_view 404s)."""
+    return BulkSend.objects.filter(workspace=workspace).select_related("requested_by").order_by("-created_at", "-id")

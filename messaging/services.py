@@ -17,8 +17,8 @@ from emuchat import phones
 from optouts.keywords import clean_text
 from workspaces.models import Workspace
 
-from . import delivery, guard, hooks
-from .models import Message, SenderNumber, UnroutedMessage
+from . import delivery, guard, hooks, quiet_hours
+from .models import BulkSend, Message, SenderNumber, UnroutedMessage
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +102,12 @@ def send_message(
             body = _clean_body(personal[to_phone])
         conversation = _conversations_for(workspace, [to_phone], sender)[to_phone]
         blocked = guard.is_blocked(workspace=workspace, phone=to_phone)
+        # A scheduled text waits out quiet hours; a text sent now (a reply, the API's immediate send) never does.
+        observes = scheduled_for is not None and guard_exemption is None
+        at = max(scheduled_for, timezone.now()) if observes else None
+        held = quiet_hours.release_at(workspace=workspace, phone=to_phone, at=at) if at else None
+        if held is not None and not blocked:
+            scheduled_for = held
         message = Message.objects.create(
             workspace=workspace,
             conversation=conversation,
@@ -113,6 +119,8 @@ def send_message(
             failure_reason=Reason.OPTED_OUT if blocked else "",
             scheduled_for=scheduled_for,
             created_by=actor,
+            observes_quiet_hours=observes,
+            hold_note=quiet_hours.note(workspace=workspace, phone=to_phone) if held and not blocked else "",
         )
         if (
             blocked
@@ -137,15 +145,32 @@ def send_bulk(
     actor=None,
     scheduled_for: datetime | None = None,
     sender: SenderNumber | None = None,
+    bulk_send: BulkSend | None = None,
 ) -> list[Message]:
     """One text to many numbers, checked against the list in set-based queries.
 
     Invalid numbers get a failed message with ``invalid_number`` so the
-    summary can say so; a number given twice is texted once.
+    summary can say so; a number given twice is texted once. Texts that would
+    go out in the recipient's quiet hours are held as scheduled (quiet_hours.py).
     """
     body = _clean_body(body)
     _clean_body(hooks.body_personaliser.preview(body))
     sender = _default_sender(workspace, sender)
+    numbers, invalid = parse_recipients(workspace=workspace, recipients=recipients)
+    return create_bulk_texts(
+        workspace=workspace,
+        numbers=numbers,
+        invalid=invalid,
+        body=body,
+        sender=sender,
+        actor=actor,
+        scheduled_for=scheduled_for,
+        bulk_send=bulk_send,
+    )
+
+
+def parse_recipients(*, workspace: Workspace, recipients: Iterable[str | Contact]) -> tuple[list[str], list[str]]:
+    """(distinct valid numbers in E.164, in order; the entries that are not numbers)."""
     valid: list[str] = []
     invalid: list[str] = []
     for recipient in recipients:
@@ -155,39 +180,68 @@ def send_bulk(
             invalid.append(str(raw or ""))
         else:
             valid.append(e164)
-    numbers = list(dict.fromkeys(valid))
+    return list(dict.fromkeys(valid)), invalid
+
+
+def create_bulk_texts(
+    *,
+    workspace: Workspace,
+    numbers: list[str],
+    invalid: list[str],
+    body: str,
+    sender: SenderNumber,
+    actor=None,
+    scheduled_for: datetime | None = None,
+    bulk_send: BulkSend | None = None,
+) -> list[Message]:
+    """One batch of a bulk send: ``numbers`` are distinct E.164, ``body`` already checked."""
     status = _initial_status(scheduled_for)
+    now = timezone.now()
     with transaction.atomic():
         blocked = guard.blocked_among(workspace=workspace, phones=numbers)
         conversations = _conversations_for(workspace, numbers, sender)
         personal = hooks.body_personaliser.personalise(workspace=workspace, body=body, phones=numbers) or {}
+        held = quiet_hours.plan(
+            workspace=workspace, phones=[n for n in numbers if n not in blocked], at=max(scheduled_for or now, now)
+        )
         common = dict(
             workspace=workspace,
             direction=Message.Direction.OUTBOUND,
             from_phone=sender.phone,
-            scheduled_for=scheduled_for,
             created_by=actor,
+            bulk_send=bulk_send,
+            observes_quiet_hours=True,
         )
         pending = [
             Message(
                 conversation=conversations[n],
                 to_phone=n,
                 body=personal.get(n, body),
-                status=Status.FAILED if n in blocked else status,
+                status=Status.FAILED if n in blocked else Status.SCHEDULED if n in held else status,
                 failure_reason=Reason.OPTED_OUT if n in blocked else "",
+                scheduled_for=held.get(n, scheduled_for),
+                hold_note=quiet_hours.note(workspace=workspace, phone=n) if n in held else "",
                 **common,
             )
             for n in numbers
         ]
         pending += [
-            Message(to_phone=raw[:20], body=body, status=Status.FAILED, failure_reason=Reason.INVALID_NUMBER, **common)
+            Message(
+                to_phone=raw[:20],
+                body=body,
+                status=Status.FAILED,
+                failure_reason=Reason.INVALID_NUMBER,
+                scheduled_for=scheduled_for,
+                **common,
+            )
             for raw in invalid
         ]
         # PostgreSQL and SQLite ≥ 3.35 return the new primary keys from a bulk insert.
         messages = Message.objects.bulk_create(pending, batch_size=_BATCH)
-        Conversation.objects.filter(workspace=workspace, phone__any=frozenset(numbers)).update(
-            last_message_at=timezone.now()
-        )
+        if numbers:
+            Conversation.objects.filter(workspace=workspace, phone__any=frozenset(numbers)).update(
+                last_message_at=timezone.now()
+            )
         _enqueue([m.pk for m in messages if m.status == Status.QUEUED])
     return messages
 

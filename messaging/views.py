@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from collections import Counter
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -10,10 +8,11 @@ from django.views.decorators.http import require_http_methods
 
 from emuchat.forms import apply_validation_error
 from emuchat.pagination import paginate, query_without_page
+from imports.views import render_polled
 from optouts import services as optout_services
 from workspaces.access import owner_view, workspace_view
 
-from . import recipients, selectors, services
+from . import bulk, recipients, selectors, services
 from .forms import BulkSendForm, SenderRateForm
 from .models import Message
 
@@ -21,7 +20,8 @@ from .models import Message
 @workspace_view
 def message_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
-    page = paginate(selectors.messages_for(request.workspace, status), request.GET)
+    bulk_send = request.GET.get("bulk_send", "")[:12]
+    page = paginate(selectors.messages_for(request.workspace, status, bulk_send), request.GET)
     return render(
         request,
         "messaging/list.html",
@@ -31,18 +31,9 @@ def message_list(request: HttpRequest) -> HttpResponse:
             "status_help": selectors.STATUS_HELP,
             "failure_help": selectors.FAILURE_HELP,
             "query_without_page": query_without_page(request.GET),
+            "bulk_send": bulk_send if bulk_send.isdigit() else "",
         },
     )
-
-
-def _bulk_outcome(sent: list[Message]) -> str:
-    outcome = Counter(m.failure_reason or m.status for m in sent)
-    accepted = outcome["queued"] + outcome["scheduled"]
-    verb = "scheduled" if outcome["scheduled"] else "sent"
-    summary = f"Bulk send: {verb} {accepted}, blocked as opted out {outcome['opted_out']}"
-    if outcome["invalid_number"]:
-        summary += f", invalid number {outcome['invalid_number']}"
-    return summary + "."
 
 
 @workspace_view
@@ -60,37 +51,38 @@ def bulk_send(request: HttpRequest) -> HttpResponse:
         upload = data["upload"]
         if data["audience"] == "csv" and data["csv_file"]:
             upload = recipients.keep_upload(workspace=workspace, file=data["csv_file"])
-        numbers = recipients.resolve(
-            workspace=workspace,
+        group = dict(
             audience=data["audience"],
             contacts=data["contacts"],
             search=data["search"],
             numbers=data["numbers"],
             upload=upload,
         )
-        if not numbers:
+        summary = recipients.summarise_group(workspace=workspace, **group)
+        if not summary.total:
             form.add_error(None, "That group has no phone numbers in it.")
+            summary = None
         elif request.POST.get("confirm") != "1":
-            summary = recipients.summarise(workspace=workspace, numbers=numbers)
             bound = request.POST.copy()
             bound["upload"] = upload  # The CSV stays on the server until the send is confirmed.
             form = BulkSendForm(bound, workspace=workspace)
             form.is_valid()
         else:
             try:
-                sent = services.send_bulk(
+                started = bulk.start_bulk_send(
                     workspace=workspace,
-                    recipients=numbers,
+                    audience=data["audience"],
+                    criteria=recipients.criteria_for(**group),
                     body=data["body"],
                     actor=request.user,
                     scheduled_for=data["scheduled_for"],
                 )
             except ValidationError as error:
+                summary = None
                 apply_validation_error(form, error, "body")
             else:
-                recipients.discard_upload(upload)
-                messages.success(request, _bulk_outcome(sent))
-                return redirect("messaging:list", slug=workspace.slug)
+                messages.success(request, f"Bulk send #{started.pk} started: its texts are being created.")
+                return redirect("messaging:bulk_send_detail", slug=workspace.slug, pk=started.pk)
     chosen = form["contacts"].value() or []
     selected = list(form.fields["contacts"].queryset.filter(pk__in=[pk for pk in chosen if str(pk).isdigit()])[:500])
     return render(
@@ -104,6 +96,20 @@ def bulk_send(request: HttpRequest) -> HttpResponse:
             "contact_count": form.fields["contacts"].queryset.count(),
         },
     )
+
+
+@workspace_view
+def bulk_send_list(request: HttpRequest) -> HttpResponse:
+    page = paginate(selectors.bulk_sends_for(request.workspace), request.GET)
+    return render(request, "messaging/bulk_send_list.html", {"page_obj": page})
+
+
+@workspace_view
+def bulk_send_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One bulk send: progress while its texts are created, then its counts and opt-out rate."""
+    bulk_send = get_object_or_404(selectors.bulk_sends_for(request.workspace), pk=pk)
+    context = {"bulk_send": bulk_send, "outcome": None if bulk_send.is_active else bulk.outcome(bulk_send)}
+    return render_polled(request, "messaging/bulk_send_detail.html", "messaging/_bulk_send_fragment.html", context)
 
 
 @owner_view

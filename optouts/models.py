@@ -28,6 +28,10 @@ class OptOut(models.Model):
     source_message = models.ForeignKey(
         "messaging.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The outbound text a Reply opt-out answered: the latest one to the number in the 7 days before (SPEC §13).
+    caused_by = models.ForeignKey(
+        "messaging.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="caused_opt_outs"
+    )
     # The import that added this entry, so its summary can link to exactly those rows.
     import_job = models.ForeignKey(
         "optouts.ImportJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from emuchat import phones
@@ -143,6 +145,14 @@ def _write_opt_out(
     details = {"reason": reason, **details}
     with transaction.atomic():
         lock_numbers(workspace.id, [e164])
+        caused_by = _text_answered(workspace, e164) if method == Method.REPLY else None
+        if method == Method.REPLY:
+            details["caused_by"] = caused_by and {
+                "message_id": caused_by.pk,
+                "body": caused_by.body[:300],
+                "sent_at": (caused_by.sent_at or caused_by.created_at).isoformat(),
+                "bulk_send_id": caused_by.bulk_send_id,
+            }
         existing = OptOut.objects.filter(workspace=workspace, phone=e164).first()
         if existing is None:
             try:
@@ -154,6 +164,7 @@ def _write_opt_out(
                         reason=reason,
                         created_by=actor,
                         source_message=source_message,
+                        caused_by=caused_by,
                     )
             except IntegrityError:
                 # A concurrent writer without the lock (SQLite) won the race.
@@ -168,6 +179,27 @@ def _write_opt_out(
         existing.cancelled_texts = _opted_out(workspace, [e164])
         _record(workspace, e164, Action.OPTED_OUT, method, actor, **details, **_cancelled(existing))
         return existing
+
+
+ATTRIBUTION_WINDOW = timedelta(days=7)
+# Texts that reached (or may have reached) the recipient; queued, blocked or cancelled ones did not.
+_REACHED = Q(status__in=["sending", "sent", "delivered"]) | Q(status="failed", failure_reason="unconfirmed")
+
+
+def _text_answered(workspace: Workspace, phone: str):
+    """The outbound text a STOP answers (SPEC §13): the latest to ``phone`` in the previous 7 days, or None.
+
+    Messages live above this app; the model is reached through the field, never imported.
+    """
+    message_model = OptOut._meta.get_field("caused_by").related_model
+    now = timezone.now()
+    return (
+        message_model.objects.filter(_REACHED, workspace=workspace, direction="outbound", to_phone=phone)
+        .annotate(went_at=Coalesce("sent_at", "created_at"))
+        .filter(went_at__gte=now - ATTRIBUTION_WINDOW, went_at__lte=now)
+        .order_by("-went_at", "-id")
+        .first()
+    )
 
 
 def _cancelled(optout: OptOut) -> dict:

@@ -97,3 +97,17 @@ class WorkspaceSettingsForm(forms.Form):
         region = self.cleaned_data["default_region"].upper()
         validate_region(region)
         return region
+
+
+class QuietHoursForm(forms.Form):
+    quiet_hours_enabled = forms.BooleanField(
+        required=False,
+        label="Hold bulk and scheduled texts during quiet hours",
+        help_text="In the recipient's time zone, read from their number. Conversation replies are never held.",
+    )
+    quiet_hours_start = forms.TimeField(
+        label="Quiet from", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"), initial="21:00"
+    )
+    quiet_hours_end = forms.TimeField(
+        label="Quiet until", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"), initial="08:00"
+    )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import zoneinfo
 
 import phonenumbers
@@ -37,6 +38,10 @@ class Workspace(models.Model):
     # Per-workspace provider credentials; empty means the settings' account.
     twilio_account_sid = models.CharField(max_length=64, blank=True)
     twilio_auth_token = models.CharField(max_length=64, blank=True)
+    # Quiet hours (SPEC §13): bulk and scheduled texts wait while it is night where the recipient is.
+    quiet_hours_enabled = models.BooleanField(default=False)
+    quiet_hours_start = models.TimeField(default=datetime.time(21, 0))
+    quiet_hours_end = models.TimeField(default=datetime.time(8, 0))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -99,6 +99,18 @@ def update_workspace(
     workspace.twilio_auth_token = (twilio_auth_token.strip() or workspace.twilio_auth_token) if sid else ""
     workspace.full_clean(exclude=["slug"])
     workspace.save(update_fields=["name", "default_region", "time_zone", "twilio_account_sid", "twilio_auth_token"])
+    return workspace
+
+
+def set_quiet_hours(*, workspace: Workspace, enabled: bool, start: time, end: time, actor=None) -> Workspace:
+    """Turn quiet hours on or off (SPEC §13); the rule itself is messaging/quiet_hours.py."""
+    if enabled and start == end:
+        raise ValidationError({"quiet_hours_end": ["Quiet hours need an end different from their start."]})
+    workspace.quiet_hours_enabled = enabled
+    workspace.quiet_hours_start = start.replace(second=0, microsecond=0)
+    workspace.quiet_hours_end = end.replace(second=0, microsecond=0)
+    with transaction.atomic():
+        workspace.save(update_fields=["quiet_hours_enabled", "quiet_hours_start", "quiet_hours_end"])
     return workspace
 
 

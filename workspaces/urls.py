@@ -20,6 +20,7 @@ account_patterns = [
 
 workspace_patterns = [
     path("settings/", views.settings_page, name="settings"),
+    path("settings/quiet-hours/", views.quiet_hours, name="quiet_hours"),
     path("settings/members/", views.members, name="members"),
     path("settings/members/invite/", views.invite, name="invite"),
     path("settings/members/<int:pk>/role/", views.member_role, name="member_role"),

@@ -16,7 +16,7 @@ from emuchat.forms import apply_validation_error
 
 from . import selectors, services
 from .access import owner_view, workspace_view
-from .forms import InviteForm, RoleForm, SignUpForm, WorkspaceForm, WorkspaceSettingsForm
+from .forms import InviteForm, QuietHoursForm, RoleForm, SignUpForm, WorkspaceForm, WorkspaceSettingsForm
 
 
 @login_required
@@ -48,17 +48,72 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Workspace settings saved.")
             return redirect("workspaces:settings", slug=workspace.slug)
+    return _settings(request, form=form)
+
+
+def _settings(request: HttpRequest, *, form=None, quiet_form=None, status: int = 200) -> HttpResponse:
+    workspace = request.workspace
+    if form is None:
+        form = WorkspaceSettingsForm(
+            initial={
+                "name": workspace.name,
+                "default_region": workspace.default_region,
+                "time_zone": workspace.time_zone,
+                "twilio_account_sid": workspace.twilio_account_sid,
+            }
+        )
+    if quiet_form is None:
+        quiet_form = QuietHoursForm(
+            initial={
+                "quiet_hours_enabled": workspace.quiet_hours_enabled,
+                "quiet_hours_start": workspace.quiet_hours_start,
+                "quiet_hours_end": workspace.quiet_hours_end,
+            }
+        )
     return render(
         request,
         "workspaces/settings.html",
         {
             "form": form,
+            "quiet_form": quiet_form,
             "sender_numbers": workspace.sender_numbers.all(),
             "members": selectors.members_of(workspace),
             "webhook_path": reverse("webhooks:twilio_sms"),
             "site_url": django_settings.SITE_URL,
         },
+        status=status,
     )
+
+
+@owner_view
+@require_POST
+def quiet_hours(request: HttpRequest) -> HttpResponse:
+    """Settings → Quiet hours: on or off, and the window (SPEC §13)."""
+    workspace = request.workspace
+    form = QuietHoursForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.set_quiet_hours(
+                workspace=workspace,
+                enabled=data["quiet_hours_enabled"],
+                start=data["quiet_hours_start"],
+                end=data["quiet_hours_end"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            workspace.refresh_from_db()
+            apply_validation_error(form, error, "quiet_hours_end")
+        else:
+            window = f"{workspace.quiet_hours_start:%H:%M}–{workspace.quiet_hours_end:%H:%M}"
+            messages.success(
+                request,
+                f"Quiet hours on: bulk and scheduled texts wait out {window} where each recipient is."
+                if workspace.quiet_hours_enabled
+                else "Quiet hours off: texts go out whatever the time where the recipient is.",
+            )
+            return redirect("workspaces:settings", slug=workspace.slug)
+    return _settings(request, quiet_form=form, status=400)
 
 
 @login_required

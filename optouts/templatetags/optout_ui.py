@@ -72,3 +72,12 @@ def tap_time(moment) -> str:
         ago(moment, timezone.now()),
         exact,
     )
+
+
+@register.filter
+def iso_time(value: str):
+    """An ISO 8601 string kept in an event's details, as a datetime the ``date`` filter can show."""
+    try:
+        return datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
