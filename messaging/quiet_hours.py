@@ -40,9 +40,6 @@ from workspaces.models import Workspace
 from .models import Message
 
 UNKNOWN_ZONE = phone_timezones.UNKNOWN_TIMEZONE
-# Several windows can chain (a zone's morning falls in another's evening); a
-# number's zones are at most a few hours apart, so this many steps always settle.
-_MAX_STEPS = 8
 
 
 @functools.lru_cache(maxsize=4096)
@@ -68,22 +65,47 @@ def _in_window(local: dt.time, start: dt.time, end: dt.time) -> bool:
 
 
 def _window_end_after(at: dt.datetime, zone: zoneinfo.ZoneInfo, end: dt.time) -> dt.datetime:
-    """The next instant after ``at`` whose wall time in ``zone`` is ``end`` (as UTC)."""
+    """The first instant after ``at`` whose wall time in ``zone`` has reached ``end`` (as UTC)."""
     local = at.astimezone(zone)
-    day = local.date() if local.timetz().replace(tzinfo=None) < end else local.date() + dt.timedelta(days=1)
-    return dt.datetime.combine(day, end, tzinfo=zone).astimezone(dt.UTC)
+    day = local.date() if local.time() < end else local.date() + dt.timedelta(days=1)
+    wall = dt.datetime.combine(day, end)
+    after = wall.replace(tzinfo=zone, fold=0).astimezone(dt.UTC)
+    before = wall.replace(tzinfo=zone, fold=1).astimezone(dt.UTC)
+    if before >= after:
+        return after  # an ordinary day, or a repeated hour (the first time the clock shows ``end``)
+    # ``end`` falls in the spring-forward gap: the clock jumps past it, so the first minute after the jump.
+    moment = before
+    while moment.astimezone(zone).replace(tzinfo=None) < wall:
+        moment += dt.timedelta(minutes=1)
+    return moment
 
 
 @functools.lru_cache(maxsize=65536)
 def _release(zones: tuple[str, ...], at: dt.datetime, start: dt.time, end: dt.time) -> dt.datetime | None:
-    """The first allowed minute at or after ``at`` in every zone; None when ``at`` is allowed."""
+    """The first allowed minute at or after ``at`` in every zone; None when ``at`` is allowed.
+
+    Raises ``NoCommonMinute`` when the zones are so far apart (a toll-free
+    +1 800 number spans Guam to Newfoundland) that no minute of the day is
+    outside quiet hours in all of them.
+    """
     moment = at
-    for _ in range(_MAX_STEPS):
+    # Windows chain (one zone's morning is another's evening): at most one step per zone.
+    for _ in range(len(zones) + 1):
         quiet = [z for z in map(zoneinfo.ZoneInfo, zones) if _in_window(_wall(moment, z), start, end)]
         if not quiet:
             return None if moment == at else moment
         moment = max(_window_end_after(moment, z, end) for z in quiet)
-    return moment
+        if moment - at > dt.timedelta(days=1):
+            break
+    raise NoCommonMinute(zones)
+
+
+class NoCommonMinute(Exception):
+    """No minute is allowed in every one of a number's zones."""
+
+
+def _window(workspace: Workspace) -> tuple[dt.time, dt.time]:
+    return workspace.quiet_hours_start, workspace.quiet_hours_end
 
 
 def _wall(at: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.time:
@@ -91,23 +113,34 @@ def _wall(at: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.time:
 
 
 def release_at(*, workspace: Workspace, phone: str, at: dt.datetime) -> dt.datetime | None:
-    """When a text to ``phone`` due at ``at`` may go: None if now is fine, else the next allowed minute."""
+    """When a text to ``phone`` due at ``at`` may go: None if then is fine, else the next allowed minute."""
     if not workspace.quiet_hours_enabled:
         return None
+    released = _zones_and_release(workspace, phone, at)[1]
+    return None if released is None else max(released, at)
+
+
+def _zones_and_release(workspace: Workspace, phone: str, at: dt.datetime) -> tuple[tuple[str, ...], dt.datetime | None]:
     minute = at.astimezone(dt.UTC).replace(second=0, microsecond=0)
-    released = _release(
-        zones_for(phone, workspace.time_zone), minute, workspace.quiet_hours_start, workspace.quiet_hours_end
-    )
-    if released is None:
-        return None
-    return max(released, at)
+    zones = zones_for(phone, workspace.time_zone)
+    try:
+        return zones, _release(zones, minute, *_window(workspace))
+    except NoCommonMinute:
+        # Zones spread over the whole day say nothing about where the person is: the workspace's own zone.
+        zones = (workspace.time_zone,)
+        return zones, _release(zones, minute, *_window(workspace))
 
 
 def note(*, workspace: Workspace, phone: str) -> str:
     """The hold note shown beside the text: why it waits, in the recipient's terms."""
-    zones = zones_for(phone, workspace.time_zone)
-    where = zones[0] if len(zones) == 1 else f"{len(zones)} time zones ({', '.join(zones[:3])}…)"
-    window = f"{workspace.quiet_hours_start:%H:%M}–{workspace.quiet_hours_end:%H:%M}"
+    zones = _zones_and_release(workspace, phone, timezone.now())[0]
+    if len(zones) > 1:
+        where = f"all {len(zones)} of the number's time zones ({', '.join(zones[:2])}…)"
+    elif zones == (workspace.time_zone,) and zones_for(phone, workspace.time_zone) != zones:
+        where = f"{zones[0]}, the workspace's zone, as the number's zones span the whole day"
+    else:
+        where = zones[0]
+    window = "–".join(f"{t:%H:%M}" for t in _window(workspace))
     return f"Held for quiet hours ({window} in {where}): goes when they end there."[:200]
 
 
