@@ -94,7 +94,10 @@ def reap() -> tuple[int, int]:
 def _run(bulk_send: BulkSend) -> None:
     workspace = bulk_send.workspace
     raw = recipients.resolve_criteria(workspace=workspace, audience=bulk_send.audience, criteria=bulk_send.criteria)
-    numbers, invalid = services.parse_recipients(workspace=workspace, recipients=raw)
+    if recipients.from_contacts(bulk_send.audience):
+        numbers, invalid = list(dict.fromkeys(raw)), []  # contacts' numbers are stored in E.164 already
+    else:
+        numbers, invalid = services.parse_recipients(workspace=workspace, recipients=raw)
     parsed = len(numbers) + len(invalid)
     jobs.advance(bulk_send, total=len(raw), invalid=len(invalid), duplicates=len(raw) - parsed)
     done = set(bulk_send.messages.values_list("to_phone", flat=True)) if bulk_send.attempts > 1 else set()
@@ -109,11 +112,11 @@ def _run(bulk_send: BulkSend) -> None:
     )
     for start in range(0, len(numbers), BATCH):
         batch = [n for n in numbers[start : start + BATCH] if n not in done]
-        services.create_bulk_texts(numbers=batch, invalid=[], **common)
+        services.create_bulk_texts(numbers=batch, invalid=[], want_messages=False, **common)
         jobs.advance(bulk_send, processed=min(len(raw), start + BATCH))
     already_written = bulk_send.messages.filter(failure_reason=Message.FailureReason.INVALID_NUMBER)
     if invalid and not (done and already_written.exists()):
-        services.create_bulk_texts(numbers=[], invalid=invalid, **common)
+        services.create_bulk_texts(numbers=[], invalid=invalid, want_messages=False, **common)
     jobs.finish(bulk_send, status=BulkSend.Status.SUCCEEDED, processed=len(raw))
     if bulk_send.audience == "csv":
         recipients.discard_upload(bulk_send.criteria.get("upload", ""))

@@ -44,6 +44,11 @@ class Summary:
         return self.recipients - self.blocked
 
 
+def from_contacts(audience: str) -> bool:
+    """Whether the group is contacts (numbers stored E.164) rather than entries someone typed or uploaded."""
+    return audience in ("selected", "all", "search")
+
+
 def upload_pattern(workspace: Workspace) -> str:
     """A kept CSV belongs to one workspace: another workspace's name never matches."""
     return rf"{UPLOAD_DIR}/{workspace.pk}/[0-9a-f]{{32}}\.csv"

@@ -17,7 +17,7 @@ from emuchat import phones
 from optouts.keywords import clean_text
 from workspaces.models import Workspace
 
-from . import delivery, guard, hooks, quiet_hours
+from . import bulk_insert, delivery, guard, hooks, quiet_hours
 from .models import BulkSend, Message, SenderNumber, UnroutedMessage
 
 log = logging.getLogger(__name__)
@@ -193,13 +193,16 @@ def create_bulk_texts(
     actor=None,
     scheduled_for: datetime | None = None,
     bulk_send: BulkSend | None = None,
+    want_messages: bool = True,
 ) -> list[Message]:
-    """One batch of a bulk send: ``numbers`` are distinct E.164, ``body`` already checked."""
+    """One batch of a bulk send: ``numbers`` are distinct E.164, ``body`` already checked.
+
+    ``want_messages=False`` (the bulk-send job) skips building the returned objects.
+    """
     status = _initial_status(scheduled_for)
     now = timezone.now()
     with transaction.atomic():
         blocked = guard.blocked_among(workspace=workspace, phones=numbers)
-        conversations = _conversations_for(workspace, numbers, sender)
         personal = hooks.body_personaliser.personalise(workspace=workspace, body=body, phones=numbers) or {}
         held = quiet_hours.plan(
             workspace=workspace, phones=[n for n in numbers if n not in blocked], at=max(scheduled_for or now, now)
@@ -212,38 +215,80 @@ def create_bulk_texts(
             bulk_send=bulk_send,
             observes_quiet_hours=True,
         )
-        pending = [
-            Message(
-                conversation=conversations[n],
+        rows = [
+            dict(
                 to_phone=n,
                 body=personal.get(n, body),
                 status=Status.FAILED if n in blocked else Status.SCHEDULED if n in held else status,
                 failure_reason=Reason.OPTED_OUT if n in blocked else "",
                 scheduled_for=held.get(n, scheduled_for),
                 hold_note=quiet_hours.note(workspace=workspace, phone=n) if n in held else "",
-                **common,
             )
             for n in numbers
-        ]
-        pending += [
-            Message(
+        ] + [
+            dict(
                 to_phone=raw[:20],
                 body=body,
                 status=Status.FAILED,
                 failure_reason=Reason.INVALID_NUMBER,
                 scheduled_for=scheduled_for,
-                **common,
+                hold_note="",
             )
             for raw in invalid
         ]
-        # PostgreSQL and SQLite ≥ 3.35 return the new primary keys from a bulk insert.
-        messages = Message.objects.bulk_create(pending, batch_size=_BATCH)
-        if numbers:
-            Conversation.objects.filter(workspace=workspace, phone__any=frozenset(numbers)).update(
-                last_message_at=timezone.now()
-            )
-        _enqueue([m.pk for m in messages if m.status == Status.QUEUED])
+        if connection.vendor == "postgresql":
+            ids = _insert_texts_pg(workspace, numbers, sender, rows, common, now)
+            _enqueue([pk for pk, row in zip(ids, rows, strict=True) if row["status"] == Status.QUEUED])
+            if not want_messages:
+                return []
+            return [Message(pk=pk, **row, **common, created_at=now) for pk, row in zip(ids, rows, strict=True)]
+        else:
+            conversations = _conversations_for(workspace, numbers, sender)
+            pending = [
+                Message(conversation=conversations[row["to_phone"]] if i < len(numbers) else None, **row, **common)
+                for i, row in enumerate(rows)
+            ]
+            # SQLite ≥ 3.35 returns the new primary keys from a bulk insert.
+            messages = Message.objects.bulk_create(pending, batch_size=_BATCH)
+            if numbers:
+                Conversation.objects.filter(workspace=workspace, phone__any=frozenset(numbers)).update(
+                    last_message_at=now
+                )
+            _enqueue([m.pk for m in messages if m.status == Status.QUEUED])
     return messages
+
+
+def _insert_texts_pg(
+    workspace: Workspace, numbers: list[str], sender: SenderNumber, rows: list[dict], common: dict, now: datetime
+) -> list[int]:
+    """The same texts in two statements: conversations upserted, texts inserted (bulk_insert.py)."""
+    conversation_ids = dict(
+        (phone, pk)
+        for pk, phone in bulk_insert.insert_rows(
+            Conversation,
+            columns={"phone": numbers},
+            constants={"workspace_id": workspace.pk, "sender_id": sender.pk, "last_message_at": now, "created_at": now},
+            conflict="ON CONFLICT (workspace_id, phone) DO UPDATE SET last_message_at = EXCLUDED.last_message_at",
+            returning=("id", "phone"),
+        )
+    )
+    columns = {key: [row[key] for row in rows] for key in rows[0]} if rows else {}
+    columns["conversation_id"] = [conversation_ids.get(row["to_phone"]) for row in rows[: len(numbers)]] + [None] * (
+        len(rows) - len(numbers)
+    )
+    constants = {
+        "workspace_id": workspace.pk,
+        "direction": common["direction"],
+        "from_phone": common["from_phone"],
+        "created_by_id": getattr(common["created_by"], "pk", None),
+        "bulk_send_id": getattr(common["bulk_send"], "pk", None),
+        "observes_quiet_hours": True,
+        "created_at": now,
+        "updated_at": now,
+    }
+    for row, conversation_id in zip(rows, columns["conversation_id"], strict=True):
+        row["conversation_id"] = conversation_id
+    return [pk for (pk,) in bulk_insert.insert_rows(Message, columns=columns, constants=constants)]
 
 
 def set_sender_rate(*, workspace: Workspace, sender: SenderNumber, rate_per_second: int) -> SenderNumber:
