@@ -58,11 +58,14 @@ def bulk_send(request: HttpRequest) -> HttpResponse:
             numbers=data["numbers"],
             upload=upload,
         )
-        summary = recipients.summarise_group(workspace=workspace, **group)
-        if not summary.total:
+        confirmed = request.POST.get("confirm") == "1"
+        # Confirming a pasted list or a CSV does not read it again: the job does (the review already did).
+        if not confirmed or recipients.from_contacts(data["audience"]):
+            summary = recipients.summarise_group(workspace=workspace, **group)
+        if summary is not None and not summary.total:
             form.add_error(None, "That group has no phone numbers in it.")
             summary = None
-        elif request.POST.get("confirm") != "1":
+        elif not confirmed:
             bound = request.POST.copy()
             bound["upload"] = upload  # The CSV stays on the server until the send is confirmed.
             form = BulkSendForm(bound, workspace=workspace)

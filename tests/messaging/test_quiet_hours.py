@@ -253,3 +253,13 @@ def test_a_member_who_is_not_an_owner_cannot_change_quiet_hours(client, teammate
 def test_an_outsider_gets_404(outsider_client, workspace):
     response = outsider_client.post(reverse("workspaces:quiet_hours", kwargs={"slug": "acme"}), {})
     assert response.status_code == 404
+
+
+def test_the_conversation_shows_why_a_text_waits(quiet, member_client, clock):
+    from conversations.models import Conversation
+
+    clock(at(2026, 12, 4, 14, 0))
+    services.send_bulk(workspace=quiet, recipients=[TOKYO], body="Sale")
+    conversation = Conversation.objects.get(phone=TOKYO)
+    page = member_client.get(reverse("conversations:detail", kwargs={"slug": "acme", "pk": conversation.pk}))
+    assert "Held for quiet hours (21:00–08:00 in Asia/Tokyo)" in page.content.decode()
