@@ -20,7 +20,7 @@ from messaging.models import Message, SenderNumber
 from optouts import services as optout_services
 from optouts.keywords import whole_message
 from optouts.locks import lock_numbers
-from optouts.models import Consent, Method
+from optouts.models import Consent
 from workspaces.models import Workspace
 
 from .models import ComplianceSettings, JoinRequest
@@ -88,7 +88,7 @@ def _join(message: Message, phone: str) -> bool:
         join_message=message,
         prompt_message=prompt,
         prompt_text=text,
-        expires_at=now + CONFIRM_WINDOW,
+        expires_at=message.created_at + CONFIRM_WINDOW,
     )
     return True
 
@@ -109,16 +109,14 @@ def _confirm(message: Message, phone: str) -> bool:
     )
     if join is None:
         return False
+    if optout_services.is_opted_out(workspace=workspace, phone=phone):
+        # No prompt goes to an opted-out number, so this one opted out after its prompt: STOP wins.
+        return False
     # A compare-and-swap: a Y delivered twice confirms once.
     if not JoinRequest.objects.filter(pk=join.pk, status=JoinRequest.Status.PENDING).update(
         status=JoinRequest.Status.CONFIRMED, confirm_message=message
     ):
         return False
-    if optout_services.is_opted_out(workspace=workspace, phone=phone):
-        # Possible only if an opt-out came between the join and the Y: the Y is the later word.
-        optout_services.opt_in(
-            workspace=workspace, phone=phone, method=Method.REPLY, message_id=message.pk, message=message.body
-        )
     consent = optout_services.record_consent(
         workspace=workspace,
         phone=phone,
