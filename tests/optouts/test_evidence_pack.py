@@ -122,7 +122,7 @@ def test_a_recipients_formula_is_neutralised_in_the_csv(client, workspace, membe
     client.force_login(member)
     rows = _csv_rows(_pack(client))
     text_in = next(r for r in rows if r["kind"] == "text_in")
-    assert text_in["text"] == "'=HYPERLINK(\"http://evil.example\")"
+    assert text_in["text"] == '\'=HYPERLINK("http://evil.example")'
 
 
 def test_outsider_gets_404_and_nothing_is_recorded(outsider_client, workspace):
