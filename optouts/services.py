@@ -422,18 +422,17 @@ def record_consent(
 
 
 def record_consents(
-    *, workspace: Workspace, phones: list[str], method: str, text: str, source: dict | None = None, actor=None
+    *, workspace: Workspace, method: str, consents: list[tuple[str, str, dict]], actor=None
 ) -> int:
-    """Many E.164 numbers at once (an import batch), in one insert. Returns how many were written."""
+    """Many ``(e164, text, source)`` consents at once (an import batch), in one insert. Returns how many."""
     if method not in Consent.Method.values:
         raise ValidationError({"method": f"“{method}” is not a consent method."})
-    numbers = list(dict.fromkeys(phones))
-    bad = next((n for n in numbers if not _E164.match(n)), None)
+    bad = next((phone for phone, _, _ in consents if not _E164.match(phone)), None)
     if bad is not None:
         raise ValidationError(f"“{bad}” is not an E.164 number.")
     rows = [
-        Consent(workspace=workspace, phone=n, method=method, text=text, source=dict(source or {}), created_by=actor)
-        for n in numbers
+        Consent(workspace=workspace, phone=phone, method=method, text=text, source=source, created_by=actor)
+        for phone, text, source in consents
     ]
     return len(Consent.objects.bulk_create(rows, batch_size=1000))
 
