@@ -182,6 +182,9 @@ class ExportJob(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     notify = models.BooleanField(default=False, help_text="Email the member when the file is ready.")
+    include_consent = models.BooleanField(
+        default=False, help_text="Add the number's latest consent record (when, how, wording) to each row."
+    )
     file = models.FileField(upload_to="exports/%Y/%m/", max_length=255, blank=True)
     total_rows = models.PositiveIntegerField(null=True, blank=True)
     processed_rows = models.PositiveIntegerField(default=0)

@@ -421,9 +421,7 @@ def record_consent(
     )
 
 
-def record_consents(
-    *, workspace: Workspace, method: str, consents: list[tuple[str, str, dict]], actor=None
-) -> int:
+def record_consents(*, workspace: Workspace, method: str, consents: list[tuple[str, str, dict]], actor=None) -> int:
     """Many ``(e164, text, source)`` consents at once (an import batch), in one insert. Returns how many."""
     if method not in Consent.Method.values:
         raise ValidationError({"method": f"“{method}” is not a consent method."})
