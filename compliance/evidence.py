@@ -11,6 +11,19 @@ from workspaces.models import Workspace
 
 from .models import ConfirmationReply, JoinRequest
 
+_FIELDS = (
+    "id",
+    "created_at",
+    "direction",
+    "from_phone",
+    "to_phone",
+    "body",
+    "status",
+    "failure_reason",
+    "provider_sid",
+    "sent_at",
+    "created_by__username",
+)
 _KINDS = {
     ConfirmationReply.Kind.CONFIRMATION: ("confirmation", "Opt-out confirmation sent"),
     ConfirmationReply.Kind.HELP: ("help_reply", "HELP reply sent"),
@@ -34,31 +47,38 @@ def texts(workspace: Workspace, phone: str, until: datetime) -> Iterator[Entry]:
             "prompt_message_id", flat=True
         )
     )
-    rows = Message.objects.filter(
-        workspace=workspace, conversation__workspace=workspace, conversation__phone=phone, created_at__lte=until
-    ).select_related("created_by")
-    for m in rows.order_by("created_at", "id").iterator(chunk_size=CHUNK):
-        inbound = m.direction == Message.Direction.INBOUND
-        kind, summary = ("text_in", "Text received") if inbound else ("text_out", "Text sent")
-        if m.pk in automatic:
-            kind, summary = automatic[m.pk]
-        elif m.pk in prompts:
+    rows = (
+        Message.objects.filter(
+            workspace=workspace, conversation__workspace=workspace, conversation__phone=phone, created_at__lte=until
+        )
+        .order_by("created_at", "id")
+        .values_list(*_FIELDS)
+    )
+    inbound = Message.Direction.INBOUND
+    # Tuples, not model instances: a number with 10,000 texts spends its time on the texts, not on objects.
+    for pk, at, direction, from_phone, to_phone, body, status, failure, sid, sent_at, who in rows.iterator(
+        chunk_size=CHUNK
+    ):
+        kind, summary = ("text_in", "Text received") if direction == inbound else ("text_out", "Text sent")
+        if pk in automatic:
+            kind, summary = automatic[pk]
+        elif pk in prompts:
             kind, summary = "double_opt_in_prompt", "Double opt-in prompt sent"
-        details = {"from": m.from_phone, "to": m.to_phone}
-        if m.failure_reason:
-            details["failure_reason"] = m.failure_reason
-        if m.provider_sid:
-            details["provider_sid"] = m.provider_sid
-        if m.sent_at:
-            details["sent_at"] = m.sent_at.isoformat()
+        details = {"from": from_phone, "to": to_phone}
+        if failure:
+            details["failure_reason"] = failure
+        if sid:
+            details["provider_sid"] = sid
+        if sent_at:
+            details["sent_at"] = sent_at.isoformat()
         yield Entry(
-            at=m.created_at,
+            at=at,
             kind=kind,
             summary=summary,
-            who=m.created_by.get_username() if m.created_by else "",
-            text=m.body,
-            status=m.status,
-            reference=f"message {m.pk}",
+            who=who or "",
+            text=body,
+            status=status,
+            reference=f"message {pk}",
             details=details,
             order=0,
         )

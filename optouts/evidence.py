@@ -19,6 +19,7 @@ import csv
 import heapq
 import io
 import json
+import tempfile
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -31,7 +32,9 @@ from workspaces.models import Workspace
 
 from .models import Consent, EvidenceDownload, OptOutEvent
 
-CHUNK = 2000
+CHUNK = 500
+BATCH = 500  # rows per write into the ZIP
+BLOCK = 64 * 1024
 CSV_HEADER = ["at", "kind", "summary", "method", "who", "text", "status", "reference", "details"]
 _FORMULA_START = frozenset("=+-@\t\r\n")
 
@@ -171,46 +174,64 @@ def file_name(phone: str) -> str:
     return f"evidence-{phone.lstrip('+')}-{timezone.now():%Y%m%d-%H%M%S}.zip"
 
 
+def _csv_line(writer, line: io.StringIO, cells: list[str]) -> bytes:
+    writer.writerow(cells)
+    data = line.getvalue().encode()
+    line.seek(0)
+    line.truncate()
+    return data
+
+
+def _csv_cells(item: Entry) -> list[str]:
+    return [
+        _iso(item.at),
+        item.kind,
+        item.summary,
+        item.method,
+        _cell(item.who),
+        _cell(item.text),
+        item.status,
+        item.reference,
+        json.dumps(item.details, ensure_ascii=False, sort_keys=True) if item.details else "",
+    ]
+
+
 def stream_pack(workspace: Workspace, phone: str) -> Iterator[bytes]:
-    """The ZIP, in pieces. The timeline is read twice (CSV, then JSON), both up to the same instant."""
+    """The ZIP, in pieces, from one read of the timeline.
+
+    The CSV goes into the ZIP as the rows are read; the JSON is spooled to a
+    temporary file meanwhile and copied in after, so memory holds one batch
+    of rows and one block of the spool, never the timeline.
+    """
     sink = _Sink()
     counts: Counter[str] = Counter()
     generated_at = timezone.now()
-    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
+    head = {"workspace": workspace.name, "phone": phone, "generated_at": _iso(generated_at)}
+    with (
+        tempfile.TemporaryFile() as spool,
+        zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_DEFLATED) as archive,
+    ):
+        spool.write(json.dumps(head, ensure_ascii=False)[:-1].encode() + b', "timeline": [\n')
         with archive.open("evidence.csv", mode="w", force_zip64=True) as entry:
             line = io.StringIO()
             writer = csv.writer(line)
-            entry.write("\ufeff".encode())  # the BOM makes spreadsheets read UTF-8
-            writer.writerow(CSV_HEADER)
-            for item in timeline(workspace, phone, generated_at):
-                counts[item.kind] += 1
-                writer.writerow(
-                    [
-                        _iso(item.at),
-                        item.kind,
-                        item.summary,
-                        item.method,
-                        _cell(item.who),
-                        _cell(item.text),
-                        item.status,
-                        item.reference,
-                        json.dumps(item.details, ensure_ascii=False, sort_keys=True) if item.details else "",
-                    ]
-                )
-                entry.write(line.getvalue().encode())
-                line.seek(0)
-                line.truncate()
-                if counts.total() % 200 == 0:
-                    yield sink.take()
-        yield sink.take()
-        with archive.open("evidence.json", mode="w", force_zip64=True) as entry:
-            head = {"workspace": workspace.name, "phone": phone, "generated_at": _iso(generated_at)}
-            entry.write(json.dumps(head, ensure_ascii=False)[:-1].encode() + b', "timeline": [\n')
+            pending = ["\ufeff".encode() + _csv_line(writer, line, CSV_HEADER)]  # the BOM: spreadsheets read UTF-8
             for n, item in enumerate(timeline(workspace, phone, generated_at)):
-                entry.write((",\n" if n else "").encode() + json.dumps(item.as_json(), ensure_ascii=False).encode())
-                if n % 200 == 199:
+                counts[item.kind] += 1
+                pending.append(_csv_line(writer, line, _csv_cells(item)))
+                spool.write((b",\n" if n else b"") + json.dumps(item.as_json(), ensure_ascii=False).encode())
+                if len(pending) >= BATCH:
+                    entry.write(b"".join(pending))
+                    pending.clear()
                     yield sink.take()
-            entry.write(b"\n]}\n")
+            entry.write(b"".join(pending))
+        yield sink.take()
+        spool.write(b"\n]}\n")
+        spool.seek(0)
+        with archive.open("evidence.json", mode="w", force_zip64=True) as entry:
+            while block := spool.read(BLOCK):
+                entry.write(block)
+                yield sink.take()
         manifest = {
             "workspace": {"name": workspace.name, "slug": workspace.slug},
             "phone": phone,
