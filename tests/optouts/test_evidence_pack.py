@@ -145,3 +145,18 @@ def test_another_workspaces_texts_with_the_same_number_stay_out(member_client, w
     services.record_consent(workspace=other_workspace, phone=NUMBER, method="api", text="Globex yes")
     content = _pack(member_client).read("evidence.csv").decode("utf-8-sig")
     assert "Globex" not in content
+
+
+def test_a_double_opt_in_shows_its_prompt_and_the_consent_with_both_messages(
+    client, workspace, member, django_capture_on_commit_callbacks
+):
+    ComplianceSettings.objects.create(workspace=workspace, double_opt_in_enabled=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        inbound(client, body="JOIN", sid="SMj")
+        inbound(client, body="Y", sid="SMy")
+    client.force_login(member)
+    rows = _csv_rows(_pack(client))
+    assert [r["kind"] for r in rows] == ["text_in", "double_opt_in_prompt", "text_in", "consent", "evidence_download"]
+    source = json.loads(rows[3]["details"])
+    assert source["join_text"] == "JOIN" and source["confirm_text"] == "Y"
+    assert rows[3]["text"] == rows[1]["text"], "the consent's wording is the prompt they answered"
