@@ -52,7 +52,9 @@ class ComplianceSettingsForm(forms.Form):
         " {workspace} becomes your workspace's name; it must say how to opt out (Reply STOP).",
     )
 
-    double_opt_in_enabled = forms.BooleanField(label="Ask people who text the join keyword to confirm with Y", required=False)
+    double_opt_in_enabled = forms.BooleanField(
+        label="Ask people who text the join keyword to confirm with Y", required=False
+    )
     join_keyword = forms.CharField(
         label="Join keyword",
         required=False,
