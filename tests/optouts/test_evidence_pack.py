@@ -160,3 +160,11 @@ def test_a_double_opt_in_shows_its_prompt_and_the_consent_with_both_messages(
     source = json.loads(rows[3]["details"])
     assert source["join_text"] == "JOIN" and source["confirm_text"] == "Y"
     assert rows[3]["text"] == rows[1]["text"], "the consent's wording is the prompt they answered"
+
+
+def test_times_keep_their_microseconds_even_when_they_are_zero():
+    from datetime import UTC, datetime
+
+    from optouts.evidence import _iso
+
+    assert _iso(datetime(2026, 12, 4, 18, 35, 9, tzinfo=UTC)) == "2026-12-04T18:35:09.000000Z"
