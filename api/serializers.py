@@ -6,7 +6,7 @@ from rest_framework import serializers
 from emuchat import people, phones
 from messaging.models import Message
 from messaging.services import MAX_BODY_LENGTH
-from optouts.models import Method, OptOut, OptOutEvent
+from optouts.models import Consent, Method, OptOut, OptOutEvent
 
 
 class StrictCharField(serializers.CharField):
@@ -137,3 +137,36 @@ class OptOutEventSerializer(serializers.ModelSerializer):
         model = OptOutEvent
         fields = ["id", "phone", "action", "method", "at", "actor", "actor_name", "details"]
         read_only_fields = fields
+
+
+class ConsentCreateSerializer(serializers.Serializer):
+    """A consent collected by the caller: in its own system (`api`) or on its web form (`form`)."""
+
+    phone = PhoneField(help_text="The number, in any writing.")
+    text = StrictCharField(
+        max_length=2000, help_text="The wording the person agreed to (the checkbox label, the terms they saw)."
+    )
+    method = serializers.ChoiceField(
+        choices=[(Consent.Method.API, "API"), (Consent.Method.FORM, "Web form")],
+        default=Consent.Method.API,
+        help_text="`form` when the person ticked a box on your web form (then send `ip_address` and `user_agent`);"
+        " `api` otherwise.",
+    )
+    ip_address = serializers.IPAddressField(required=False, help_text="For `form`: the visitor's address.")
+    user_agent = StrictCharField(max_length=500, required=False, help_text="For `form`: the visitor's browser.")
+    page_url = serializers.URLField(max_length=500, required=False, help_text="For `form`: the page of the form.")
+
+
+class ConsentSerializer(serializers.ModelSerializer):
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="The member who created the token."
+    )
+    source = serializers.DictField(
+        read_only=True, help_text="The proof: `token_id` (the token used) and what you sent about the form."
+    )
+
+    class Meta:
+        model = Consent
+        fields = ["id", "phone", "method", "text", "source", "created_at", "created_by"]
+        read_only_fields = fields
+        extra_kwargs = {"phone": {"help_text": "E.164."}}

@@ -11,6 +11,7 @@ urlpatterns = [
     path("opt-outs", views.OptOutsView.as_view(), name="opt-outs"),
     path("opt-outs/<str:phone>", views.OptOutView.as_view(), name="opt-out"),
     path("opt-out-events", views.OptOutEventsView.as_view(), name="opt-out-events"),
+    path("consents", views.ConsentsView.as_view(), name="consents"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("problems/<slug:slug>", problems.problem_type, name="problem-type"),

@@ -20,7 +20,7 @@ from messaging import selectors as messaging_selectors
 from messaging import services as messaging_services
 from messaging.models import Message
 from optouts import services as optout_services
-from optouts.models import OptOut, OptOutEvent
+from optouts.models import Consent, OptOut, OptOutEvent
 from workspaces.models import Workspace
 
 from . import serializers, services
@@ -319,3 +319,50 @@ class OptOutEventsView(WorkspaceAPIView):
     )
     def get(self, request: Request) -> Response:
         return self.list_response()
+
+
+class ConsentsView(WorkspaceAPIView):
+    queryset = Consent.objects.select_related("created_by")
+    serializer_class = serializers.ConsentSerializer
+
+    @extend_schema(
+        operation_id="record_consent",
+        summary="Record a consent",
+        description="Records that a number agreed to be texted, with the wording it agreed to. The token is "
+        "kept as the proof's source (`source.token_id`). Consent records are append-only: there is no edit or "
+        "delete. Recording consent does not take a number off the opt-out list.",
+        request=serializers.ConsentCreateSerializer,
+        examples=[
+            OpenApiExample(
+                "Web form",
+                value={
+                    "phone": "+14155550142",
+                    "text": "Yes, text me order updates and offers from Acme Bakery.",
+                    "method": "form",
+                    "ip_address": "203.0.113.9",
+                    "user_agent": "Mozilla/5.0",
+                    "page_url": "https://shop.example.com/signup",
+                },
+                request_only=True,
+            )
+        ],
+        responses={(201, JSON): serializers.ConsentSerializer, **problems(415)},
+    )
+    def post(self, request: Request) -> Response:
+        incoming = serializers.ConsentCreateSerializer(data=request.data, context={"workspace": self.workspace})
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        source = {"token_id": self.token.pk, "token": self.token.name, "token_prefix": self.token.prefix}
+        source |= {key: data[key] for key in ("ip_address", "user_agent", "page_url") if data.get(key)}
+        try:
+            consent = optout_services.record_consent(
+                workspace=self.workspace,
+                phone=data["phone"],
+                method=data["method"],
+                text=data["text"],
+                source=source,
+                actor=self.token.created_by,
+            )
+        except DjangoValidationError as error:
+            raise validation_problem(error, field="text") from None
+        return Response(self.get_serializer(consent).data, status=status.HTTP_201_CREATED)

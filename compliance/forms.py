@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from .keywords import PACKS
-from .models import DEFAULT_CONFIRMATION, DEFAULT_HELP_REPLY, MAX_CONFIRMATION_LENGTH
+from .models import DEFAULT_CONFIRMATION, DEFAULT_HELP_REPLY, DEFAULT_JOIN_KEYWORD, MAX_CONFIRMATION_LENGTH
 
 
 def _words(value: str) -> list[str]:
@@ -50,6 +50,17 @@ class ComplianceSettingsForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Sent once a day at most per number to HELP or INFO, even to opted-out numbers."
         " {workspace} becomes your workspace's name; it must say how to opt out (Reply STOP).",
+    )
+
+    double_opt_in_enabled = forms.BooleanField(
+        label="Ask people who text the join keyword to confirm with Y", required=False
+    )
+    join_keyword = forms.CharField(
+        label="Join keyword",
+        required=False,
+        max_length=30,
+        initial=DEFAULT_JOIN_KEYWORD,
+        help_text="Matched as the whole reply. Not STOP, SUBSCRIBE or another keyword you use.",
     )
 
     def clean_custom_opt_out(self) -> list[str]:

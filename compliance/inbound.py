@@ -15,7 +15,7 @@ from optouts import keywords
 from optouts import services as optout_services
 from optouts.models import Method
 
-from . import selectors, services
+from . import double_opt_in, selectors, services
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ _VERDICTS = {"STOP": "opt_out", "START": "opt_in"}
 def apply_keyword(message: Message, *, opt_out_type: str = "") -> str | None:
     """Act on STOP / SUBSCRIBE, the carrier words, the workspace's keywords, HELP and the provider's verdict.
 
-    Returns ``"opt_out"``, ``"opt_in"``, ``"help"`` or None.
+    Returns ``"opt_out"``, ``"opt_in"``, ``"help"``, ``"join"`` / ``"confirmed"`` (double opt-in) or None.
     """
     extra = selectors.keywords_for(message.workspace)
     result = _VERDICTS.get(opt_out_type) or keywords.match_keyword(
@@ -37,6 +37,8 @@ def apply_keyword(message: Message, *, opt_out_type: str = "") -> str | None:
     if result is not None and phones.parse(message.from_phone, "")[0] is None:
         log.warning("Keyword from %s (not a phone number) not applied", message.from_phone)
         return None
+    if result != "opt_out" and (step := double_opt_in.handle(message)) is not None:
+        return step  # Opt-out words always win; a join or its Y is neither opt-in nor review material.
     if result == "opt_out":
         optout = optout_services.opt_out(
             workspace=message.workspace,
@@ -56,6 +58,7 @@ def apply_keyword(message: Message, *, opt_out_type: str = "") -> str | None:
             message=message.body,
             **({"provider_verdict": opt_out_type} if opt_out_type in _VERDICTS else {}),
         )
+        double_opt_in.record_reply_consent(message, provider_verdict=opt_out_type)
     elif result == "help":
         services.send_help_reply(message=message)
     else:

@@ -9,6 +9,7 @@ DEFAULT_CONFIRMATION = "You have been unsubscribed from {workspace}. Reply SUBSC
 MAX_CONFIRMATION_LENGTH = 320
 # Carriers require a HELP answer to name the sender and say how to opt out.
 DEFAULT_HELP_REPLY = "{workspace}: reply to this number to reach us. Reply STOP to opt out."
+DEFAULT_JOIN_KEYWORD = "JOIN"
 
 
 class OptOutLink(models.Model):
@@ -38,6 +39,9 @@ class ComplianceSettings(models.Model):
     confirmation_enabled = models.BooleanField(default=False)
     confirmation_template = models.TextField(default=DEFAULT_CONFIRMATION)
     help_reply = models.TextField(default=DEFAULT_HELP_REPLY, help_text="The answer to HELP and INFO.")
+    # Double opt-in (SPEC §13): the join keyword gets "Reply Y to confirm"; Y within 24 hours is consent.
+    double_opt_in_enabled = models.BooleanField(default=False)
+    join_keyword = models.CharField(max_length=30, default=DEFAULT_JOIN_KEYWORD)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -123,3 +127,39 @@ class LikelyOptOut(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phone}: {self.rule} ({self.status})"
+
+
+class JoinRequest(models.Model):
+    """A text of the join keyword, answered with "Reply Y to confirm": consent once Y comes back in time.
+
+    Unconfirmed, it is no consent at all; it only lets the next Y within the
+    window be read as the answer rather than as an ordinary text.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for Y"
+        CONFIRMED = "confirmed", "Confirmed"
+
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
+    phone = models.CharField(max_length=20)
+    join_message = models.ForeignKey("messaging.Message", on_delete=models.CASCADE, related_name="+")
+    prompt_message = models.ForeignKey(
+        "messaging.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    prompt_text = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    confirm_message = models.ForeignKey(
+        "messaging.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    consent = models.OneToOneField(
+        "optouts.Consent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["workspace", "phone", "status", "-expires_at"], name="join_request_open")]
+
+    def __str__(self) -> str:
+        return f"Join of {self.phone} ({self.status})"

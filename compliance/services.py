@@ -24,6 +24,7 @@ from .likely import likely_opt_out
 from .models import (
     DEFAULT_CONFIRMATION,
     DEFAULT_HELP_REPLY,
+    DEFAULT_JOIN_KEYWORD,
     MAX_CONFIRMATION_LENGTH,
     ComplianceSettings,
     ConfirmationReply,
@@ -104,6 +105,8 @@ def update_settings(
     confirmation_enabled: bool,
     confirmation_template: str,
     help_reply: str | None = None,
+    double_opt_in_enabled: bool | None = None,
+    join_keyword: str | None = None,
     actor=None,
 ) -> ComplianceSettings:
     """Save the workspace's keyword packs, own keywords and confirmation reply.
@@ -124,12 +127,17 @@ def update_settings(
             {"confirmation_template": f"Keep the confirmation under {MAX_CONFIRMATION_LENGTH} characters."}
         )
     help_text = _clean_help_reply(help_reply)
+    join_word = _clean_join_keyword(join_keyword, opt_out_words=opt_out_words, opt_in_words=opt_in_words, packs=packs)
     with transaction.atomic():
         found, _ = ComplianceSettings.objects.select_for_update().get_or_create(workspace=workspace)
         found.packs, found.custom_opt_out, found.custom_opt_in = packs, opt_out_words, opt_in_words
         found.confirmation_enabled, found.confirmation_template = confirmation_enabled, template
         if help_text is not None:
             found.help_reply = help_text
+        if double_opt_in_enabled is not None:
+            found.double_opt_in_enabled = double_opt_in_enabled
+        if join_word is not None:
+            found.join_keyword = join_word
         found.updated_by = actor
         found.save()
     return found
@@ -144,6 +152,37 @@ def _clean_help_reply(help_reply: str | None) -> str | None:
     if not contains_word(text, ["STOP"]):
         raise ValidationError({"help_reply": "Say how to opt out in the HELP reply, e.g. “Reply STOP to opt out”."})
     return text
+
+
+# Words the join keyword can't be: the answer to its own prompt, and the words that already mean something.
+_NOT_JOIN_WORDS = ("Y", "YES", "HELP", "INFO")
+
+
+def _clean_join_keyword(
+    join_keyword: str | None, *, opt_out_words: list[str], opt_in_words: list[str], packs: list[str]
+) -> str | None:
+    if join_keyword is None:
+        return None  # Not on the form that called us: keep what is saved.
+    if not join_keyword.strip():
+        return DEFAULT_JOIN_KEYWORD
+    try:
+        word = keywords.clean_word(join_keyword)
+    except ValueError as error:
+        raise ValidationError({"join_keyword": str(error)}) from None
+    pack_words = keywords.keywords_from(packs=packs, custom_opt_out=(), custom_opt_in=())
+    taken = (
+        keywords.default_words("opt_out") + pack_words.opt_out + tuple(opt_out_words) + keywords.default_words("opt_in")
+    )
+    clash = keywords.conflict(word, taken)
+    if clash:
+        raise ValidationError({"join_keyword": f"“{word}” can't be the join keyword: {clash} is already a keyword."})
+    if word in _NOT_JOIN_WORDS:
+        raise ValidationError({"join_keyword": f"“{word}” can't be the join keyword: it answers or asks for help."})
+    if word in opt_in_words:
+        raise ValidationError(
+            {"join_keyword": f"“{word}” is one of your opt-in keywords; with double opt-in it must be its own word."}
+        )
+    return word
 
 
 def confirmation_text(workspace: Workspace, template: str) -> str:

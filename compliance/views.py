@@ -16,11 +16,12 @@ from optouts import selectors as optout_selectors
 from optouts import services as optout_services
 from workspaces.access import owner_view, workspace_view
 
-from . import ratelimit, selectors, services
+from . import double_opt_in, ratelimit, selectors, services
 from .forms import ComplianceSettingsForm
 from .keywords import PACKS, default_words
 from .likely import RULES, RULES_BY_NAME
 from .models import LikelyOptOut, OptOutLink
+from .segments import segments
 
 _CODE = re.compile(r"[A-Za-z0-9_-]{6,24}")
 
@@ -76,8 +77,11 @@ def compliance_settings(request: HttpRequest) -> HttpResponse:
         "confirmation_enabled": current.confirmation_enabled,
         "confirmation_template": current.confirmation_template,
         "help_reply": current.help_reply,
+        "double_opt_in_enabled": current.double_opt_in_enabled,
+        "join_keyword": current.join_keyword,
     }
     form = ComplianceSettingsForm(request.POST or None, initial=initial)
+    join_prompt = double_opt_in.prompt_text(request.workspace)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_settings(workspace=request.workspace, actor=request.user, **form.cleaned_data)
@@ -95,6 +99,8 @@ def compliance_settings(request: HttpRequest) -> HttpResponse:
             "pack_choices": list(zip(form["packs"], PACKS, strict=True)),
             "default_opt_out": default_words("opt_out"),
             "default_opt_in": default_words("opt_in"),
+            "join_prompt": join_prompt,
+            "join_prompt_segments": segments(join_prompt),
         },
     )
 

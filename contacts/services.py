@@ -5,9 +5,10 @@ from django.db import transaction
 
 from emuchat import phones
 from optouts import services as optout_services
-from optouts.models import Method, OptOut
+from optouts.models import Consent, Method, OptOut
 from workspaces.models import Workspace
 
+from . import consent_import
 from .models import Contact
 
 
@@ -57,6 +58,26 @@ def import_batch(*, workspace: Workspace, rows: list[tuple[str, str, str]]) -> t
         ]
         Contact.objects.bulk_create(new)
     return len(new), len(unique) - len(new)
+
+
+def record_import_consents(
+    *, workspace: Workspace, import_id: int, file_name: str, column: str, rows: list[tuple[str, int, str]], actor=None
+) -> int:
+    """Consent records for the ``(e164, row number, cell)`` rows whose consent cell says yes; returns how many."""
+    consents = [
+        (
+            phone,
+            f"Marked “{value.strip()}” in the “{column}” column of {file_name}, row {number}.",
+            {"import_id": import_id, "file": file_name, "row": number, "column": column, "value": value.strip()},
+        )
+        for phone, number, value in rows
+        if consent_import.is_yes(value)
+    ]
+    if not consents:
+        return 0
+    return optout_services.record_consents(
+        workspace=workspace, method=Consent.Method.IMPORT, consents=consents, actor=actor
+    )
 
 
 def opt_out_contact(*, workspace: Workspace, contact: Contact, actor=None) -> OptOut:

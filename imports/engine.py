@@ -68,7 +68,26 @@ def _write_contacts(job: ImportJob, rows: list[StagedRow]) -> tuple[int, int]:
     # this import added: the numbers it met are kept aside instead.
     new = staging.first_seen(job.id, [row.phone for row in rows])
     fresh = [(row.phone, row.name, row.email) for row in rows if row.phone in new]
+    consents = [(row.phone, row.number, row.consent) for row in rows if row.phone in new and row.consent]
+    if consents:
+        services.record_import_consents(
+            workspace=job.workspace,
+            import_id=job.id,
+            file_name=job.original_name,
+            column=job.headers[_consent_index(job)],
+            rows=consents,
+            actor=job.requested_by,
+        )
     return services.import_batch(workspace=job.workspace, rows=fresh) if fresh else (0, 0)
+
+
+def _consent_index(job: ImportJob) -> int | None:
+    """A contacts file's consent column, by its header (contacts/consent_import.py)."""
+    from contacts.consent_import import consent_column
+
+    if job.kind != ImportJob.Kind.CONTACTS or not job.has_header_row:
+        return None
+    return consent_column(job.headers, taken=(job.phone_index, job.name_index, job.email_index))
 
 
 WRITERS: dict[str, Writer] = {ImportJob.Kind.OPTOUTS: _write_optouts, ImportJob.Kind.CONTACTS: _write_contacts}
@@ -168,7 +187,7 @@ def _check(job: ImportJob, path: Path, report: Progress) -> None:
 
 
 def _import(job: ImportJob, path: Path, report: Progress) -> None:
-    columns = Columns(job.phone_index, job.name_index, job.email_index)
+    columns = Columns(job.phone_index, job.name_index, job.email_index, _consent_index(job))
     read = RowReader(columns, job.workspace.default_region, contacts=job.kind == ImportJob.Kind.CONTACTS)
     resume_after = job.last_row
     with _open(job, path) as table, _Pipeline(threaded=_can_overlap()) as pipeline:

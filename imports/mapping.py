@@ -70,6 +70,7 @@ class Columns:
     phone: int
     name: int | None = None
     email: int | None = None
+    consent: int | None = None  # contacts only, found by its header (contacts/consent_import.py)
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class StagedRow:
     name: str = ""
     email: str = ""
     raw: str = ""  # the phone cell as written
+    consent: str = ""  # the consent cell, when the file has a consent column
 
 
 class RowReader:
@@ -103,7 +105,8 @@ class RowReader:
                 _validate_email(email)
             except ValidationError:
                 return StagedRow(number, "", email, f"“{email}” is not a valid email address.", name, email, raw)
-        return StagedRow(number, e164 or "", "" if e164 else raw, problem, name, email, raw)
+        consent = self._cell(cells, self.columns.consent)
+        return StagedRow(number, e164 or "", "" if e164 else raw, problem, name, email, raw, consent)
 
     @staticmethod
     def _cell(cells: list[str], index: int | None) -> str:

@@ -173,8 +173,19 @@ def map_columns(request: HttpRequest, target: Target, pk: int) -> HttpResponse:
             phone_label=mapping.column_label(found.headers, columns.phone),
             name_label=mapping.column_label(found.headers, columns.name),
             email_label=mapping.column_label(found.headers, columns.email),
+            consent_label=_consent_label(target, found, columns),
         ),
     )
+
+
+def _consent_label(target: Target, found: mapping.Inspection, columns: mapping.Columns) -> str:
+    """The contacts file's consent column, named on the Map step (contacts/consent_import.py)."""
+    from contacts.consent_import import consent_column
+
+    if not target.contacts or not found.has_header:
+        return ""
+    index = consent_column(found.headers, taken=(columns.phone, columns.name, columns.email))
+    return "" if index is None else found.headers[index]
 
 
 def _choice(index: int | None) -> str:

@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from emuchat.admin import ReadOnlyAdmin
 
-from .models import ExportJob, ImportJob, OptOut, OptOutEvent
+from .models import Consent, EvidenceDownload, ExportJob, ImportJob, OptOut, OptOutEvent
 
 
 @admin.register(OptOut)
@@ -31,3 +31,16 @@ class ImportJobAdmin(ReadOnlyAdmin):
 class ExportJobAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "status", "processed_rows", "expires_at", "workspace"]
     list_filter = ["status"]
+
+
+@admin.register(Consent)
+class ConsentAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "phone", "method", "created_by", "workspace"]
+    list_filter = ["method", "workspace"]
+    search_fields = ["phone"]
+
+
+@admin.register(EvidenceDownload)
+class EvidenceDownloadAdmin(ReadOnlyAdmin):
+    list_display = ["at", "phone", "downloaded_by", "workspace"]
+    search_fields = ["phone"]

@@ -26,11 +26,13 @@ from imports.csv_out import FORMULA_START, neutralise
 from imports.storage import delete_quietly, move_into_place, partial_dir
 from workspaces.models import Workspace
 
-from .models import ExportJob, JobStatus, OptOut
+from .models import Consent, ExportJob, JobStatus, OptOut
 
 log = logging.getLogger(__name__)
 
 HEADER = ["phone", "contact", "method", "reason", "opted_out_at", "added_by"]
+# On request (ExportJob.include_consent): the number's latest consent record, if it has one.
+CONSENT_HEADER = ["last_consent_at", "last_consent_method", "last_consent_text"]
 CHUNK = 5000
 
 
@@ -68,7 +70,12 @@ def _contact_names(workspace: Workspace, numbers: list[str]) -> dict[str, str]:
 
 
 def write_export(
-    *, workspace: Workspace, out: BinaryIO, on_progress: Callable[[int], None] | None = None, copy: bool | None = None
+    *,
+    workspace: Workspace,
+    out: BinaryIO,
+    on_progress: Callable[[int], None] | None = None,
+    copy: bool | None = None,
+    consent: bool = False,
 ) -> int:
     """Write the workspace's list to the binary file ``out``; returns the number of rows.
 
@@ -78,10 +85,12 @@ def write_export(
     list's size: PostgreSQL streams the rows with COPY (``copy``, the default
     there); elsewhere keyset pages of CHUNK rows are written by Python. Both
     give the same rows to a CSV reader (tests/imports/test_export.py checks it).
+    ``consent`` adds CONSENT_HEADER: each number's latest consent record.
     """
     out.write(codecs.BOM_UTF8)
     use_copy = connection.vendor == "postgresql" if copy is None else copy
-    return (_copy_rows if use_copy else _python_rows)(workspace, out, on_progress or (lambda rows: None))
+    write = _copy_rows if use_copy else _python_rows
+    return write(workspace, out, on_progress or (lambda rows: None), consent=consent)
 
 
 def _neutralised(column: str) -> str:
@@ -94,9 +103,9 @@ def _neutralised(column: str) -> str:
 _COPY_SQL = """
     COPY (
         SELECT o.phone, {contact}, o.method, {reason},
-               to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), {username}
+               to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), {username}{consent_columns}
         FROM optouts_optout o
-        LEFT JOIN auth_user u ON u.id = o.created_by_id
+        LEFT JOIN auth_user u ON u.id = o.created_by_id{consent_join}
         LEFT JOIN (
             SELECT phone, string_agg(name, '; ' ORDER BY name, id) AS names FROM contacts_contact
             WHERE workspace_id = {workspace} AND name <> '' GROUP BY phone
@@ -106,14 +115,27 @@ _COPY_SQL = """
     ) TO STDOUT WITH (FORMAT csv)"""
 
 
-def _copy_rows(workspace: Workspace, out: BinaryIO, on_progress: Callable[[int], None]) -> int:
+# The latest consent of each number, by the (workspace, phone, created_at) index.
+_CONSENT_JOIN = """
+        LEFT JOIN LATERAL (
+            SELECT created_at, method, text FROM optouts_consent
+            WHERE workspace_id = {workspace} AND phone = o.phone ORDER BY created_at DESC, id DESC LIMIT 1
+        ) k ON true"""
+_CONSENT_COLUMNS = """,
+               to_char(k.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), k.method, {text}"""
+
+
+def _copy_rows(workspace: Workspace, out: BinaryIO, on_progress: Callable[[int], None], *, consent: bool) -> int:
     sql = _COPY_SQL.format(
         contact=_neutralised("c.names"),
         reason=_neutralised("o.reason"),
         username=_neutralised("u.username"),
         workspace=int(workspace.id),
+        consent_columns=_CONSENT_COLUMNS.format(text=_neutralised("k.text")) if consent else "",
+        consent_join=_CONSENT_JOIN.format(workspace=int(workspace.id)) if consent else "",
     )
-    out.write((",".join(HEADER) + "\n").encode())  # COPY's CSV ends lines with LF
+    header = HEADER + CONSENT_HEADER if consent else HEADER
+    out.write((",".join(header) + "\n").encode())  # COPY's CSV ends lines with LF
     with _Heartbeat(on_progress) as heartbeat, connection.cursor() as cursor:
         with cursor.copy(sql) as copy:
             for block in copy:
@@ -165,19 +187,36 @@ class _Heartbeat:
             raise self._error  # e.g. JobLost: another attempt owns the job now
 
 
-def _python_rows(workspace: Workspace, out: BinaryIO, on_progress: Callable[[int], None]) -> int:
+def _latest_consents(workspace: Workspace, numbers: list[str]) -> dict[str, tuple[str, str, str]]:
+    """Each number's latest consent as ``(at, method, text)``, in one query per chunk."""
+    rows = (
+        Consent.objects.filter(workspace=workspace, phone__any=frozenset(numbers))
+        .order_by("phone", "-created_at", "-id")
+        .annotate(at=_UtcIso("created_at"))
+        .values_list("phone", "at", "method", "text")
+    )
+    latest: dict[str, tuple[str, str, str]] = {}
+    for phone, at, method, text in rows:
+        latest.setdefault(phone, (at, method, neutralise(text)))
+    return latest
+
+
+def _python_rows(workspace: Workspace, out: BinaryIO, on_progress: Callable[[int], None], *, consent: bool) -> int:
     text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
     try:
         # CRLF, so that a CR inside a reason is quoted (Python's csv only quotes line-ending characters).
         writer = csv.writer(text)
-        writer.writerow(HEADER)
+        writer.writerow(HEADER + CONSENT_HEADER if consent else HEADER)
         last_id = written = 0
         base = OptOut.objects.filter(workspace=workspace).order_by("id").annotate(at=_UtcIso("created_at"))
         fields = ("id", "phone", "method", "reason", "at", "created_by__username")
         while page := list(base.filter(id__gt=last_id).values_list(*fields)[:CHUNK]):
             contacts = _contact_names(workspace, [row[1] for row in page])
+            consents = _latest_consents(workspace, [row[1] for row in page]) if consent else {}
+            no_consent = ("", "", "") if consent else ()
             writer.writerows(
                 (phone, neutralise(contacts.get(phone, "")), method, neutralise(reason), at, neutralise(user or ""))
+                + consents.get(phone, no_consent)
                 for _, phone, method, reason, at, user in page
             )
             last_id = page[-1][0]
@@ -188,10 +227,14 @@ def _python_rows(workspace: Workspace, out: BinaryIO, on_progress: Callable[[int
         text.detach()  # leave ``out`` open for the caller
 
 
-def start_export(*, workspace: Workspace, actor, notify: bool = False) -> ExportJob:
+def start_export(*, workspace: Workspace, actor, notify: bool = False, include_consent: bool = False) -> ExportJob:
     with transaction.atomic():
         job = ExportJob.objects.create(
-            workspace=workspace, requested_by=actor, notify=notify, heartbeat_at=timezone.now()
+            workspace=workspace,
+            requested_by=actor,
+            notify=notify,
+            include_consent=include_consent,
+            heartbeat_at=timezone.now(),
         )
         enqueue(job)
     return job
@@ -216,7 +259,10 @@ def run_export_job(job_id: int) -> ExportJob | None:
         jobs.advance(job, total_rows=total, processed_rows=0)
         with open(local, "wb") as out:
             rows = write_export(
-                workspace=job.workspace, out=out, on_progress=lambda done: jobs.advance(job, processed_rows=done)
+                workspace=job.workspace,
+                out=out,
+                on_progress=lambda done: jobs.advance(job, processed_rows=done),
+                consent=job.include_consent,
             )
         size = local.stat().st_size
         # Moved into place only when complete: the download never serves half a file.

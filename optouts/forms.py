@@ -24,3 +24,16 @@ class OptInForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": "e.g. They asked on the phone to get texts again."}),
     )
+
+
+class ConsentForm(forms.Form):
+    """A member records, by hand, that a number agreed to be texted: the why is the proof."""
+
+    text = forms.CharField(
+        label="What they agreed to, and how you know",
+        max_length=2000,
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": "e.g. Signed the paper form at the counter on 3 Dec; form kept on file."}
+        ),
+        help_text="Kept as it is, with your name and the time. Consent records can't be edited or deleted.",
+    )

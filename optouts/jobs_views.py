@@ -22,6 +22,12 @@ import_start, import_map, import_job, import_invalid = imports.views_for(imports
 
 class ExportForm(forms.Form):
     notify = forms.BooleanField(label="Email me when it's ready", required=False)
+    consent = forms.BooleanField(
+        label="Add consent columns",
+        required=False,
+        help_text="last_consent_at, last_consent_method, last_consent_text: each number's latest consent record, "
+        "if it has one (the number's evidence pack has them all).",
+    )
 
 
 def _export(request: HttpRequest, pk: int) -> ExportJob:
@@ -33,7 +39,12 @@ def _export(request: HttpRequest, pk: int) -> ExportJob:
 def export_start(request: HttpRequest) -> HttpResponse:
     form = ExportForm(request.POST if request.method == "POST" else None, initial={"notify": True})
     if request.method == "POST" and form.is_valid():
-        job = exports.start_export(workspace=request.workspace, actor=request.user, notify=form.cleaned_data["notify"])
+        job = exports.start_export(
+            workspace=request.workspace,
+            actor=request.user,
+            notify=form.cleaned_data["notify"],
+            include_consent=form.cleaned_data["consent"],
+        )
         job.refresh_from_db(fields=["status"])
         # Without a broker the file is written before this redirect: the note says what is true now.
         if job.status == JobStatus.SUCCEEDED:

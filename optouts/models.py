@@ -186,6 +186,9 @@ class ExportJob(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     notify = models.BooleanField(default=False, help_text="Email the member when the file is ready.")
+    include_consent = models.BooleanField(
+        default=False, help_text="Add the number's latest consent record (when, how, wording) to each row."
+    )
     file = models.FileField(upload_to="exports/%Y/%m/", max_length=255, blank=True)
     total_rows = models.PositiveIntegerField(null=True, blank=True)
     processed_rows = models.PositiveIntegerField(default=0)
@@ -216,3 +219,74 @@ class ExportJob(models.Model):
         if self.status == JobStatus.SUCCEEDED:
             return 100
         return min(99, self.processed_rows * 100 // self.total_rows) if self.total_rows else 0
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """No bulk update or delete: a record of consent is evidence. (Deleting the workspace still cascades.)"""
+
+    def update(self, **kwargs):
+        raise TypeError(f"{self.model.__name__} records are append-only.")
+
+    def delete(self):
+        raise TypeError(f"{self.model.__name__} records are append-only.")
+
+
+class Consent(models.Model):
+    """One opt-in with its proof (SPEC §13). Append-only: written by optouts.services.record_consent, never changed.
+
+    PostgreSQL refuses an UPDATE of a row too (a trigger, migration 0007).
+    """
+
+    class Method(models.TextChoices):
+        REPLY = "reply", "Reply"
+        FORM = "form", "Web form"
+        IMPORT = "import", "Import"
+        API = "api", "API"
+        MANUAL = "manual", "By hand"
+
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="consents")
+    phone = models.CharField(max_length=20, help_text="E.164.")
+    method = models.CharField(max_length=10, choices=Method.choices)
+    text = models.TextField(help_text="The wording the person agreed to, or their own message.")
+    source = models.JSONField(
+        default=dict, blank=True, help_text="Proof: message ids, import id, token id, IP address and user agent."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["workspace", "phone", "created_at"], name="consent_number")]
+
+    def __str__(self) -> str:
+        return f"{self.phone} consented ({self.method})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise TypeError("Consent records are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Consent records are append-only.")
+
+
+class EvidenceDownload(models.Model):
+    """A member downloaded a number's evidence pack: the download is part of that number's history."""
+
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
+    phone = models.CharField(max_length=20)
+    downloaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["workspace", "phone", "at"], name="evidence_download_number")]
+
+    def __str__(self) -> str:
+        return f"Evidence pack of {self.phone}"

@@ -29,7 +29,7 @@ from django.utils.timezone import localtime
 from contacts.models import Contact
 from workspaces.models import Workspace
 
-from .models import ImportJob, Method, OptOut, OptOutEvent
+from .models import Consent, EvidenceDownload, ImportJob, Method, OptOut, OptOutEvent
 
 BIG_LIST = 20_000
 BIG_LIST_STALE_SECONDS = 60
@@ -228,3 +228,22 @@ def came_from(events: list[OptOutEvent], phone: str) -> list[str]:
         if old and e.details.get("new_phone") != old and old != phone and old not in found:
             found.append(old)
     return found
+
+
+def consents_for(workspace: Workspace, phone: str) -> list[Consent]:
+    """The number's consent records, newest first."""
+    return list(
+        Consent.objects.filter(workspace=workspace, phone=phone)
+        .select_related("created_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def timeline_for(workspace: Workspace, events: list[OptOutEvent], phone: str) -> list[dict]:
+    """The History page's rows: opt-out events, consent records and evidence downloads, newest first."""
+    rows = [{"kind": "event", "at": e.at, "id": e.id, "item": e} for e in events]
+    rows += [{"kind": "consent", "at": c.created_at, "id": c.id, "item": c} for c in consents_for(workspace, phone)]
+    downloads = EvidenceDownload.objects.filter(workspace=workspace, phone=phone).select_related("downloaded_by")
+    rows += [{"kind": "download", "at": d.at, "id": d.id, "item": d} for d in downloads]
+    rows.sort(key=lambda row: (row["at"], row["kind"] == "event", row["id"]), reverse=True)
+    return rows

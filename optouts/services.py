@@ -17,7 +17,7 @@ from emuchat import phones
 from workspaces.models import Workspace
 
 from .locks import lock_numbers
-from .models import Method, OptOut, OptOutEvent
+from .models import Consent, EvidenceDownload, Method, OptOut, OptOutEvent
 
 Action = OptOutEvent.Action
 _LOOKUP_CHUNK = 100_000
@@ -421,3 +421,52 @@ def _insert_imported_orm(
         ]
     )
     return added
+
+
+# --- consent (SPEC §13) -----------------------------------------------------------------
+
+MAX_CONSENT_TEXT = 2000
+
+
+def record_consent(
+    *, workspace: Workspace, phone: str, method: str, text: str, source: dict | None = None, actor=None
+) -> Consent:
+    """Record that ``phone`` agreed to be texted, with its proof. Append-only: there is no edit or delete.
+
+    ``text`` is the wording the person agreed to (or their own message);
+    ``source`` the proof (message ids, import id, token id, IP and user agent).
+    A consent does not take the number off the opt-out list: an opt-out is
+    the later, stronger word, and only an opt-in removes it.
+    """
+    if method not in Consent.Method.values:
+        raise ValidationError({"method": f"“{method}” is not a consent method."})
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": "Say what the person agreed to, or why you are recording it."})
+    if len(text) > MAX_CONSENT_TEXT:
+        raise ValidationError({"text": f"Keep the consent text under {MAX_CONSENT_TEXT:,} characters."})
+    if method == Consent.Method.MANUAL and actor is None:
+        raise ValidationError("A consent recorded by hand needs the member who recorded it.")
+    e164 = phones.normalize(phone, workspace.default_region)
+    return Consent.objects.create(
+        workspace=workspace, phone=e164, method=method, text=text, source=dict(source or {}), created_by=actor
+    )
+
+
+def record_consents(*, workspace: Workspace, method: str, consents: list[tuple[str, str, dict]], actor=None) -> int:
+    """Many ``(e164, text, source)`` consents at once (an import batch), in one insert. Returns how many."""
+    if method not in Consent.Method.values:
+        raise ValidationError({"method": f"“{method}” is not a consent method."})
+    bad = next((phone for phone, _, _ in consents if not _E164.match(phone)), None)
+    if bad is not None:
+        raise ValidationError(f"“{bad}” is not an E.164 number.")
+    rows = [
+        Consent(workspace=workspace, phone=phone, method=method, text=text, source=source, created_by=actor)
+        for phone, text, source in consents
+    ]
+    return len(Consent.objects.bulk_create(rows, batch_size=1000))
+
+
+def record_evidence_download(*, workspace: Workspace, phone: str, actor) -> EvidenceDownload:
+    """The evidence pack was downloaded: who and when, on the number's history."""
+    return EvidenceDownload.objects.create(workspace=workspace, phone=phone, downloaded_by=actor)

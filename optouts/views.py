@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -13,10 +13,10 @@ from emuchat.forms import apply_validation_error
 from emuchat.pagination import paginate, query_without_page
 from workspaces.access import workspace_view
 
-from . import navigation, rows, selectors, services
+from . import evidence, navigation, rows, selectors, services
 from .charts import chart_for
-from .forms import OptOutForm
-from .models import Method, OptOut
+from .forms import ConsentForm, OptOutForm
+from .models import Consent, Method, OptOut
 from .notes import cancelled_note
 
 
@@ -171,6 +171,7 @@ def optout_history(request: HttpRequest, phone: str) -> HttpResponse:
     except ValidationError:
         e164 = phone
     events = selectors.history_for(request.workspace, e164)
+    timeline = selectors.timeline_for(request.workspace, events, e164)
     current = selectors.optouts_by_phone(request.workspace, [e164]).get(e164)
     contacts = selectors.contacts_by_phone(request.workspace, [e164]).get(e164, [])
     carried = navigation.carry(request)
@@ -180,6 +181,8 @@ def optout_history(request: HttpRequest, phone: str) -> HttpResponse:
         {
             "phone": e164,
             "events": events,
+            "timeline": timeline,
+            "has_consent": any(row["kind"] == "consent" for row in timeline),
             "current": current,
             "contacts": contacts,
             "came_from": selectors.came_from(events, e164),
@@ -187,3 +190,49 @@ def optout_history(request: HttpRequest, phone: str) -> HttpResponse:
             "next_query": urlencode({"next": carried}) if carried else "",
         },
     )
+
+
+def _number(request: HttpRequest, phone: str) -> str:
+    try:
+        return phones.normalize(phone, request.workspace.default_region)
+    except ValidationError:
+        raise Http404("Not a phone number.") from None
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def consent_add(request: HttpRequest, phone: str) -> HttpResponse:
+    """A member records a consent by hand: who (the member) and why (the text)."""
+    e164 = _number(request, phone)
+    form = ConsentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_consent(
+                workspace=request.workspace,
+                phone=e164,
+                method=Consent.Method.MANUAL,
+                text=form.cleaned_data["text"],
+                source={"recorded_on": "history page"},
+                actor=request.user,
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error, "text")
+        else:
+            messages.success(request, f"Consent of {phones.format_international(e164)} recorded.")
+            return redirect("optouts:history", slug=request.workspace.slug, phone=e164)
+    return render(
+        request,
+        "optouts/consent_form.html",
+        {"form": form, "phone": e164, "opted_out": services.is_opted_out(workspace=request.workspace, phone=e164)},
+    )
+
+
+@workspace_view
+def evidence_download(request: HttpRequest, phone: str) -> StreamingHttpResponse:
+    """The number's evidence pack, streamed as a ZIP. The download goes on the number's history first."""
+    e164 = _number(request, phone)
+    services.record_evidence_download(workspace=request.workspace, phone=e164, actor=request.user)
+    response = StreamingHttpResponse(evidence.stream_pack(request.workspace, e164), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{evidence.file_name(e164)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -25,6 +25,22 @@ def method_badge(method: str) -> str:
     return format_html('<span class="badge badge-{}"><span aria-hidden="true">{}</span> {}</span>', method, icon, label)
 
 
+# Consent methods (SPEC §13) read apart from opt-out methods: a tick and "consent" in the label.
+_CONSENT_BADGES = {
+    "reply": "Reply",
+    "form": "Web form",
+    "import": "Import",
+    "api": "API",
+    "manual": "By hand",
+}
+
+
+@register.simple_tag
+def consent_badge(method: str) -> str:
+    label = _CONSENT_BADGES.get(method, method)
+    return format_html('<span class="badge badge-ok"><span aria-hidden="true">✓</span> {}</span>', label)
+
+
 @register.simple_tag
 def method_label(method: str) -> str:
     return _BADGES.get(method, ("", method))[1]

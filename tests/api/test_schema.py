@@ -20,6 +20,7 @@ def test_the_schema_is_openapi_3_with_every_operation(db):
         ("/api/v1/opt-outs/{phone}", "get"),
         ("/api/v1/opt-outs/{phone}", "delete"),
         ("/api/v1/opt-out-events", "get"),
+        ("/api/v1/consents", "post"),
     }
     assert schema["components"]["securitySchemes"]["bearerAuth"] == {
         "type": "http",
