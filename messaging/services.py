@@ -262,6 +262,18 @@ def inbound_sender(to: str) -> SenderNumber | None:
     return SenderNumber.objects.select_related("workspace").filter(phone=to_phone or to).first()
 
 
+# contact_id: a new conversation is linked to the number's contact; an existing one keeps its own.
+_TOUCH_CONVERSATION_SQL = """
+    INSERT INTO conversations_conversation (workspace_id, phone, sender_id, contact_id, last_message_at, created_at)
+    VALUES (%s, %s, %s, (SELECT id FROM contacts_contact WHERE workspace_id = %s AND phone = %s ORDER BY id LIMIT 1),
+            %s, %s)
+    ON CONFLICT (workspace_id, phone) DO UPDATE SET
+        last_message_at = EXCLUDED.last_message_at,
+        contact_id = COALESCE(conversations_conversation.contact_id, EXCLUDED.contact_id)
+    RETURNING id
+"""
+
+
 class _Duplicate(Exception):
     """The MessageSid is stored already: roll the whole transaction back and return that message."""
 
@@ -323,16 +335,8 @@ def _touch_conversation(*, workspace: Workspace, phone: str, sender: SenderNumbe
     Issue #15: this was a find, a create, a find again, a contact look-up and an
     update (five round trips on every inbound text).
     """
-    conversations, contacts = Conversation._meta.db_table, Contact._meta.db_table
-    sql = (
-        f"INSERT INTO {conversations} (workspace_id, phone, sender_id, contact_id, last_message_at, created_at) "
-        f"VALUES (%s, %s, %s, (SELECT id FROM {contacts} WHERE workspace_id = %s AND phone = %s ORDER BY id LIMIT 1), "
-        "%s, %s) "
-        "ON CONFLICT (workspace_id, phone) DO UPDATE SET last_message_at = EXCLUDED.last_message_at, "
-        f"contact_id = COALESCE({conversations}.contact_id, EXCLUDED.contact_id) RETURNING id"
-    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [workspace.id, phone, sender.id, workspace.id, phone, at, at])
+        cursor.execute(_TOUCH_CONVERSATION_SQL, [workspace.id, phone, sender.id, workspace.id, phone, at, at])
         return cursor.fetchone()[0]
 
 

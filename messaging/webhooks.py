@@ -125,9 +125,8 @@ def signature_verdict(
 
 def _verify_spooled(item: dict) -> bool:
     workspace_of = _workspace_of_receipt if item.get("kind") == inbound_spool.RECEIPT else _workspace_of_inbound
-    return bool(
-        signature_verdict(url=item["url"], params=item["params"], signature=item["signature"], workspace_of=workspace_of)
-    )
+    url, params, signature = item["url"], item["params"], item["signature"]
+    return bool(signature_verdict(url=url, params=params, signature=signature, workspace_of=workspace_of))
 
 
 APPLIERS = {inbound_spool.INBOUND: handle_inbound, inbound_spool.RECEIPT: handle_receipt}
@@ -182,7 +181,8 @@ def _accept(
 
 
 def _signed_form(request: HttpRequest) -> tuple[str, dict[str, str], str]:
-    return settings.SITE_URL + request.get_full_path(), request.POST.dict(), request.headers.get("X-Twilio-Signature", "")
+    signature = request.headers.get("X-Twilio-Signature", "")
+    return settings.SITE_URL + request.get_full_path(), request.POST.dict(), signature
 
 
 @csrf_exempt
