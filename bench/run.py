@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ["guard", "pages", "import_export", "delivery"]
+BENCHMARKS = ["guard", "pages", "import_export", "delivery", "web"]
 
 
 def main(argv: list[str]) -> int:
