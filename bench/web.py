@@ -10,9 +10,8 @@ the token) beforehand, so the clients only send.
 Paths: a signed STOP from a new number, an ordinary inbound text in an existing
 conversation, ``POST /api/v1/messages``. Statements per request are counted
 in-process with Django's test client on the same database: every statement
-Django sends, plus BEGIN and COMMIT/ROLLBACK of each transaction. (Persistent
-connections also send one ``SELECT 1`` health check per request, for every
-view alike; it is not counted.)
+Django sends, BEGIN and COMMIT included. (Persistent connections also send one
+``SELECT 1`` health check per request, for every view alike; it is not counted.)
 """
 
 from __future__ import annotations
@@ -154,38 +153,18 @@ def _load(requests: list[tuple[str, bytes, dict[str, str]]]) -> tuple[float, lis
 
 
 def _statements(name: str, api_token: str, count: int = 20) -> float:
-    """Statements per request, in-process (Django's queries + BEGIN and COMMIT/ROLLBACK)."""
+    """Statements per request, in-process: everything Django sends, BEGIN and COMMIT included."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     client = Client()
-    wrapper = connection._connections[connection._alias] if hasattr(connection, "_connections") else connection
-    control = {"n": 0}
-    original_set, original_commit, original_rollback = wrapper.set_autocommit, wrapper.commit, wrapper.rollback
-
-    def counting_set(autocommit, *args, **kwargs):
-        control["n"] += 0 if autocommit else 1  # BEGIN
-        return original_set(autocommit, *args, **kwargs)
-
-    def counted(original):
-        def call():
-            control["n"] += 1
-            return original()
-
-        return call
-
-    wrapper.set_autocommit = counting_set
-    wrapper.commit, wrapper.rollback = counted(original_commit), counted(original_rollback)
-    try:
-        with CaptureQueriesContext(connection) as captured:
-            for path, body, headers in _requests(name, count, offset=90_000, api_token=api_token):
-                extra = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items() if k != "Content-Type"}
-                response = client.post(path, body, content_type=headers["Content-Type"], **extra)
-                assert response.status_code < 300, (name, response.status_code, response.content[:300])
-    finally:
-        wrapper.set_autocommit, wrapper.commit, wrapper.rollback = original_set, original_commit, original_rollback
-    return (len(captured.captured_queries) + control["n"]) / count
+    with CaptureQueriesContext(connection) as captured:
+        for path, body, headers in _requests(name, count, offset=90_000, api_token=api_token):
+            extra = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items() if k != "Content-Type"}
+            response = client.post(path, body, content_type=headers["Content-Type"], **extra)
+            assert response.status_code < 300, (name, response.status_code, response.content[:300])
+    return len(captured.captured_queries) / count
 
 
 def _serve() -> subprocess.Popen:

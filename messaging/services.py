@@ -100,11 +100,12 @@ def send_message(
         personal = hooks.body_personaliser.personalise(workspace=workspace, body=body, phones=[to_phone])
         if personal is not None:
             body = _clean_body(personal[to_phone])
-        conversation = _conversations_for(workspace, [to_phone], sender)[to_phone]
+        # One upsert finds or starts the conversation and moves it to the top (issue #15).
+        conversation_id = _touch_conversation(workspace=workspace, phone=to_phone, sender=sender, at=timezone.now())
         blocked = guard.is_blocked(workspace=workspace, phone=to_phone)
         message = Message.objects.create(
             workspace=workspace,
-            conversation=conversation,
+            conversation_id=conversation_id,
             direction=Message.Direction.OUTBOUND,
             from_phone=sender.phone,
             to_phone=to_phone,
@@ -123,7 +124,6 @@ def send_message(
         ):
             message.status, message.failure_reason = _initial_status(scheduled_for), ""
             message.save(update_fields=["status", "failure_reason", "updated_at"])
-        Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
         if message.status == Status.QUEUED:
             _enqueue([message.pk])
     return message
