@@ -142,7 +142,9 @@ def main() -> None:
         def guard(target=target, recipients=recipients) -> set[str]:
             return services.opted_out_among(workspace=target, phones=recipients)
 
-        assert guard() == plain(ANY_SQL) == plain(UNNEST_SQL) == set(blocked)
+        found = guard()
+        # Random numbers can hit a big list by chance: every listed one must be found, and the same set.
+        assert found == plain(ANY_SQL) == plain(UNNEST_SQL) and set(blocked) <= found
         bulk, any_samples, unnest_samples = [], [], []
         for _ in range(repeats):  # interleaved, so all three see the same machine noise
             bulk += common.timed(guard, 1)
