@@ -362,6 +362,7 @@ def measure(workspace, user, rows, generated) -> None:
         "inside the same request (issue #15)",
         results,
         database=common.postgres_version(),
+        load_average=[round(x, 2) for x in os.getloadavg()],
         **extra,
     )
     print(f"   wrote {path}")
