@@ -57,17 +57,6 @@ def _auth_tokens(workspace: Workspace | None) -> list[str]:
     return tokens
 
 
-def signature_is_valid(
-    request: HttpRequest, *, workspace_of: Callable[[dict[str, str]], Workspace | None] = _workspace_of_inbound
-) -> bool:
-    signature = request.headers.get("X-Twilio-Signature", "")
-    if not signature:
-        return False
-    url = settings.SITE_URL + request.get_full_path()
-    params = request.POST.dict()
-    return any(RequestValidator(token).validate(url, params, signature) for token in _auth_tokens(workspace_of(params)))
-
-
 def handle_inbound(params: dict[str, str], *, sender: SenderNumber | None = None) -> Message | None:
     """Everything after the signature check, from the signed form alone (the spool replays through here)."""
     verdict = params.get("OptOutType", "").strip().upper()
