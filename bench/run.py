@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ["guard", "pages", "import_export", "delivery", "bulk_send", "evidence"]
+BENCHMARKS = ["guard", "pages", "import_export", "delivery", "web", "bulk_send", "evidence"]
 
 
 def main(argv: list[str]) -> int:

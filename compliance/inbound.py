@@ -28,7 +28,9 @@ def apply_keyword(message: Message, *, opt_out_type: str = "") -> str | None:
 
     Returns ``"opt_out"``, ``"opt_in"``, ``"help"``, ``"join"`` / ``"confirmed"`` (double opt-in) or None.
     """
-    extra = selectors.keywords_for(message.workspace)
+    # One read of the settings serves the keywords and the confirmation (issue #15).
+    found = selectors.settings_row(message.workspace)
+    extra = selectors.keywords_of(found)
     result = _VERDICTS.get(opt_out_type) or keywords.match_keyword(
         message.body, extra_opt_out=extra.opt_out, extra_opt_in=extra.opt_in
     )
@@ -48,7 +50,7 @@ def apply_keyword(message: Message, *, opt_out_type: str = "") -> str | None:
             source_message=message,
             event_details={"provider_verdict": opt_out_type} if opt_out_type in _VERDICTS else None,
         )
-        services.send_confirmation(message=message, optout=optout)
+        services.send_confirmation(message=message, optout=optout, found=found)
     elif result == "opt_in":
         optout_services.opt_in(
             workspace=message.workspace,

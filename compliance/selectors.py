@@ -16,6 +16,18 @@ def settings_for(workspace: Workspace) -> ComplianceSettings:
     return found or ComplianceSettings(workspace=workspace)
 
 
+def settings_row(workspace: Workspace) -> ComplianceSettings | None:
+    """The workspace's saved settings, or None when it never changed them."""
+    return ComplianceSettings.objects.filter(workspace=workspace).first()
+
+
+def keywords_of(found: ComplianceSettings | None) -> Keywords:
+    """The extra keywords of settings already loaded (None: the workspace never changed them)."""
+    if found is None:
+        return Keywords()
+    return keywords_from(packs=found.packs, custom_opt_out=found.custom_opt_out, custom_opt_in=found.custom_opt_in)
+
+
 def keywords_for(workspace: Workspace) -> Keywords:
     """Every extra keyword the workspace matches, in one small query."""
     row = (

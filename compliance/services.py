@@ -190,18 +190,18 @@ def confirmation_text(workspace: Workspace, template: str) -> str:
     return template.replace("{workspace}", workspace.name)
 
 
-def send_confirmation(*, message: Message, optout: OptOut) -> Message | None:
+def send_confirmation(*, message: Message, optout: OptOut, found: ComplianceSettings | None) -> Message | None:
     """After a reply opt-out: the one confirmation text, if the workspace turned it on.
 
     Only a *new* opt-out by this very message gets one, so a second STOP gets
     none. Called inside the inbound transaction, which holds the number's
     lock, so the exemption and the guard check at creation see the same list.
+    ``found`` is the workspace's settings row as the caller read it (None: never saved).
     """
     if optout.source_message_id != message.pk:
         return None  # Already opted out before this message.
     workspace = message.workspace
-    found = ComplianceSettings.objects.filter(workspace=workspace, confirmation_enabled=True).first()
-    if found is None:
+    if found is None or not found.confirmation_enabled:
         return None
     event = (
         OptOutEvent.objects.filter(

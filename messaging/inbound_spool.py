@@ -1,5 +1,8 @@
 """A durable holding place for signed inbound texts we could not store at once (SPEC §11).
 
+Delivery receipts (``twilio_status``) are kept here the same way, as entries
+of kind ``receipt``; ``drain`` hands each kind to its own applier, in order.
+
 Twilio does not retry inbound-SMS webhooks by default, so a STOP answered 500
 while PostgreSQL is down would be lost. Instead the webhook keeps the whole
 signed form here, answers 200 only once it is kept, and the entry is applied
@@ -27,10 +30,11 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import json
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +50,9 @@ DEAD_KEY = "emuchat:inbound-spool:dead"
 LOCK_KEY = "emuchat:inbound-spool:lock"
 FILE_NAME = "inbound-spool.jsonl"
 DEAD_FILE_NAME = "inbound-spool.dead.jsonl"
+# What an entry is: an inbound text, or a delivery receipt (its own applier, see ``drain``).
+INBOUND = "inbound"
+RECEIPT = "receipt"
 # The database being unreachable, as opposed to an entry that can never be stored.
 DATABASE_DOWN = (OperationalError, InterfaceError)
 
@@ -63,8 +70,20 @@ class DrainResult:
     errors: list[str] = field(default_factory=list)
 
 
-def entry(params: dict[str, str], *, verified: bool, url: str = "", signature: str = "", reason: str = "") -> dict:
+def entry(
+    params: dict[str, str],
+    *,
+    verified: bool,
+    url: str = "",
+    signature: str = "",
+    reason: str = "",
+    kind: str = INBOUND,
+    context: dict | None = None,
+) -> dict:
+    """One kept webhook: ``kind`` says which applier replays it, with ``context`` as keyword arguments."""
     return {
+        "kind": kind,
+        "context": context or {},
         "params": params,
         "verified": verified,
         "url": url,
@@ -81,6 +100,13 @@ def _redis() -> redis.Redis | None:
     url = settings.INBOUND_SPOOL_REDIS_URL
     if not url:
         return None
+    return _client(url)
+
+
+@functools.lru_cache(maxsize=8)
+def _client(url: str) -> redis.Redis:
+    # One client (and connection pool) per process: every webhook asks ``pending()``, and a new
+    # client per request paid a TCP connect to Redis each time (issue #15, ~12% of a STOP).
     return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2)
 
 
@@ -165,14 +191,16 @@ Apply = Callable[[dict[str, str]], object]
 Verify = Callable[[dict], bool]
 
 
-def _apply_one(item: dict, *, apply: Apply, verify: Verify, result: DrainResult) -> bool:
+def _apply_one(item: dict, *, apply: Apply | Mapping[str, Apply], verify: Verify, result: DrainResult) -> bool:
     """Apply one entry; False when the database is still down (keep it and stop)."""
     try:
         if not item.get("verified") and not verify(item):
             log.warning("Inbound spool: dropped MessageSid %s, its signature does not verify", _sid(item))
             result.rejected += 1
             return True
-        apply(item["params"])
+        # Entries kept before kinds existed are inbound texts.
+        applier = apply[item.get("kind", INBOUND)] if isinstance(apply, Mapping) else apply
+        applier(item["params"], **item.get("context", {}))
     except DATABASE_DOWN as error:
         # Stop here; Django drops the broken connection at the end of this request or task.
         result.errors.append(str(error))
@@ -215,7 +243,7 @@ def _read_batch(batch: Path, result: DrainResult) -> list[dict]:
     return items
 
 
-def _drain_file(*, apply: Apply, verify: Verify, result: DrainResult, limit: int) -> None:
+def _drain_file(*, apply: Apply | Mapping[str, Apply], verify: Verify, result: DrainResult, limit: int) -> None:
     directory = _directory()
     with _locked(directory / f"{FILE_NAME}.lock") as drain_lock:  # one drainer per machine
         del drain_lock
@@ -244,7 +272,7 @@ def _drain_file(*, apply: Apply, verify: Verify, result: DrainResult, limit: int
             batch.unlink()
 
 
-def _drain_redis(*, apply: Apply, verify: Verify, result: DrainResult, limit: int) -> None:
+def _drain_redis(*, apply: Apply | Mapping[str, Apply], verify: Verify, result: DrainResult, limit: int) -> None:
     client = _redis()
     if client is None:
         return
@@ -274,8 +302,11 @@ def _drain_redis(*, apply: Apply, verify: Verify, result: DrainResult, limit: in
             lock.release()
 
 
-def drain(*, apply: Apply, verify: Verify, limit: int = 10_000) -> DrainResult:
-    """Apply what waits, oldest first: this machine's file (kept while Redis was down), then Redis."""
+def drain(*, apply: Apply | Mapping[str, Apply], verify: Verify, limit: int = 10_000) -> DrainResult:
+    """Apply what waits, oldest first: this machine's file (kept while Redis was down), then Redis.
+
+    ``apply`` is one function for every entry, or one per kind (``INBOUND``, ``RECEIPT``).
+    """
     result = DrainResult()
     _drain_file(apply=apply, verify=verify, result=result, limit=limit)
     if not result.stopped_early:

@@ -100,7 +100,8 @@ def send_message(
         personal = hooks.body_personaliser.personalise(workspace=workspace, body=body, phones=[to_phone])
         if personal is not None:
             body = _clean_body(personal[to_phone])
-        conversation = _conversations_for(workspace, [to_phone], sender)[to_phone]
+        # One upsert finds or starts the conversation and moves it to the top (issue #15).
+        conversation_id = _touch_conversation(workspace=workspace, phone=to_phone, sender=sender, at=timezone.now())
         blocked = guard.is_blocked(workspace=workspace, phone=to_phone)
         # A scheduled text waits out quiet hours; a text sent now (a reply, the API's immediate send) never does.
         observes = scheduled_for is not None and guard_exemption is None
@@ -110,7 +111,7 @@ def send_message(
             scheduled_for = held
         message = Message.objects.create(
             workspace=workspace,
-            conversation=conversation,
+            conversation_id=conversation_id,
             direction=Message.Direction.OUTBOUND,
             from_phone=sender.phone,
             to_phone=to_phone,
@@ -131,7 +132,6 @@ def send_message(
         ):
             message.status, message.failure_reason = _initial_status(scheduled_for), ""
             message.save(update_fields=["status", "failure_reason", "updated_at"])
-        Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
         if message.status == Status.QUEUED:
             _enqueue([message.pk])
     return message
@@ -354,36 +354,64 @@ def recover_stuck(*, now: datetime | None = None) -> dict[str, int]:
     return delivery.recover(now=now)
 
 
-def receive_message(*, to: str, from_: str, body: str, provider_sid: str, opt_out_type: str = "") -> Message | None:
+def inbound_sender(to: str) -> SenderNumber | None:
+    """The number (with its workspace) an inbound text was sent to; None when no workspace has it."""
+    to = clean_text(to).strip()
+    to_phone, _ = phones.parse(to, "")
+    return SenderNumber.objects.select_related("workspace").filter(phone=to_phone or to).first()
+
+
+# contact_id: a new conversation is linked to the number's contact; an existing one keeps its own.
+_TOUCH_CONVERSATION_SQL = """
+    INSERT INTO conversations_conversation (workspace_id, phone, sender_id, contact_id, last_message_at, created_at)
+    VALUES (%s, %s, %s, (SELECT id FROM contacts_contact WHERE workspace_id = %s AND phone = %s ORDER BY id LIMIT 1),
+            %s, %s)
+    ON CONFLICT (workspace_id, phone) DO UPDATE SET
+        last_message_at = EXCLUDED.last_message_at,
+        contact_id = COALESCE(conversations_conversation.contact_id, EXCLUDED.contact_id)
+    RETURNING id
+"""
+
+
+class _Duplicate(Exception):
+    """The MessageSid is stored already: roll the whole transaction back and return that message."""
+
+
+def receive_message(
+    *,
+    to: str,
+    from_: str,
+    body: str,
+    provider_sid: str,
+    opt_out_type: str = "",
+    sender: SenderNumber | None = None,
+) -> Message | None:
     """Store an inbound text and act on its keyword. ``None`` when ``to`` is not ours.
 
     A text to a number no workspace has is kept as an ``UnroutedMessage``. A
     repeated ``provider_sid`` returns the stored message and changes nothing.
     ``opt_out_type`` is the provider's own verdict (Twilio's ``OptOutType``),
     taken only from signed requests. Control characters are dropped first.
+    ``sender`` is ``inbound_sender(to)`` when the caller looked it up already.
     """
     to, from_, body = clean_text(to).strip(), clean_text(from_).strip(), clean_text(body)
     provider_sid = clean_text(provider_sid).strip()
-    to_phone, _ = phones.parse(to, "")
-    sender = SenderNumber.objects.select_related("workspace").filter(phone=to_phone or to).first()
+    sender = sender or inbound_sender(to)
     if sender is None:
+        to_phone, _ = phones.parse(to, "")
         _keep_unrouted(to=to_phone or to, from_=from_, body=body, provider_sid=provider_sid)
         return None
     workspace = sender.workspace
     from_phone = phones.parse(from_, workspace.default_region)[0] or from_[:20]
-    if provider_sid and (existing := Message.objects.filter(provider_sid=provider_sid).first()):
-        return existing
-    with transaction.atomic():
-        conversation = _conversations_for(workspace, [from_phone], sender)[from_phone]
-        if conversation.contact_id is None:
-            contact = Contact.objects.filter(workspace=workspace, phone=from_phone).order_by("id").first()
-            if contact is not None:
-                conversation.contact = contact
-        try:
-            with transaction.atomic():
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            conversation_id = _touch_conversation(workspace=workspace, phone=from_phone, sender=sender, at=now)
+            try:
+                # No savepoint: a repeated MessageSid (a replay, or Twilio's retry) undoes the whole transaction.
                 message = Message.objects.create(
                     workspace=workspace,
-                    conversation=conversation,
+                    conversation_id=conversation_id,
                     direction=Message.Direction.INBOUND,
                     from_phone=from_phone,
                     to_phone=sender.phone,
@@ -391,14 +419,24 @@ def receive_message(*, to: str, from_: str, body: str, provider_sid: str, opt_ou
                     status=Status.RECEIVED,
                     provider_sid=provider_sid or None,
                 )
-        except IntegrityError:
-            # The same MessageSid arriving twice at once: the other request handles it.
-            return Message.objects.filter(provider_sid=provider_sid).first()
-        conversation.last_message_at = message.created_at
-        conversation.save(update_fields=["contact", "last_message_at"])
-        # Keywords live in compliance (above us): it registered this handler (messaging/hooks.py).
-        hooks.inbound_handler()(message, opt_out_type=opt_out_type)
+            except IntegrityError as error:
+                raise _Duplicate from error
+            # Keywords live in compliance (above us): it registered this handler (messaging/hooks.py).
+            hooks.inbound_handler()(message, opt_out_type=opt_out_type)
+    except _Duplicate:
+        return Message.objects.filter(provider_sid=provider_sid).first()
     return message
+
+
+def _touch_conversation(*, workspace: Workspace, phone: str, sender: SenderNumber, at: datetime) -> int:
+    """The conversation with ``phone``, created if new, linked to its contact, its last message ``at``: one upsert.
+
+    Issue #15: this was a find, a create, a find again, a contact look-up and an
+    update (five round trips on every inbound text).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_TOUCH_CONVERSATION_SQL, [workspace.id, phone, sender.id, workspace.id, phone, at, at])
+        return cursor.fetchone()[0]
 
 
 def _keep_unrouted(*, to: str, from_: str, body: str, provider_sid: str) -> None:

@@ -61,7 +61,8 @@ def record_delivery_status(
             error_message=f"The carrier reported the text {status}" + (f" (error {code})." if code else "."),
             updated_at=now,
         )
-        if code in PROVIDER_UNSUBSCRIBED and (message := messages.select_related("workspace").first()):
+        # Only when this receipt moved the text: a repeat (Twilio's retry, a spool replay) records nothing twice.
+        if changed and code in PROVIDER_UNSUBSCRIBED and (message := messages.select_related("workspace").first()):
             # The recipient replied STOP to the provider: that is an opt-out here too (SPEC §4).
             record_provider_opt_out(message, error_code=code)
     else:

@@ -3,6 +3,10 @@
 A signed text is stored at once when it can be; otherwise (database down, a
 payload that cannot be stored) it is kept in ``inbound_spool`` and applied
 later through the same ``handle_inbound``. We answer 200 only once it is kept.
+A delivery receipt goes the same way through ``handle_receipt`` (204 once kept).
+
+The signature is checked before anything else; the number the text was sent to
+is looked up once, for the signature and for storing the text (issue #15).
 """
 
 from __future__ import annotations
@@ -34,8 +38,7 @@ DRAIN_PER_REQUEST = 50
 
 def _workspace_of_inbound(params: dict[str, str]) -> Workspace | None:
     """An inbound text belongs to the workspace that owns the number it was sent to."""
-    to = clean_text(params.get("To", "")).strip()
-    sender = SenderNumber.objects.select_related("workspace").filter(phone=to).first()
+    sender = services.inbound_sender(params.get("To", ""))
     return sender.workspace if sender else None
 
 
@@ -54,18 +57,7 @@ def _auth_tokens(workspace: Workspace | None) -> list[str]:
     return tokens
 
 
-def signature_is_valid(
-    request: HttpRequest, *, workspace_of: Callable[[dict[str, str]], Workspace | None] = _workspace_of_inbound
-) -> bool:
-    signature = request.headers.get("X-Twilio-Signature", "")
-    if not signature:
-        return False
-    url = settings.SITE_URL + request.get_full_path()
-    params = request.POST.dict()
-    return any(RequestValidator(token).validate(url, params, signature) for token in _auth_tokens(workspace_of(params)))
-
-
-def handle_inbound(params: dict[str, str]) -> Message | None:
+def handle_inbound(params: dict[str, str], *, sender: SenderNumber | None = None) -> Message | None:
     """Everything after the signature check, from the signed form alone (the spool replays through here)."""
     verdict = params.get("OptOutType", "").strip().upper()
     return services.receive_message(
@@ -74,76 +66,141 @@ def handle_inbound(params: dict[str, str]) -> Message | None:
         body=params.get("Body", ""),
         provider_sid=params.get("MessageSid", ""),
         opt_out_type=verdict if verdict in PROVIDER_VERDICTS else "",
+        sender=sender,
     )
 
 
-def _check_signature(*, url: str, params: dict[str, str], signature: str) -> tuple[bool | None, bool]:
-    """(verdict, database reachable); the verdict is None when it must wait for the database."""
-    if not signature:
-        return False, True
-    try:
-        tokens = _auth_tokens(_workspace_of_inbound(params))
-    except DatabaseError as error:
-        log.error("Webhook signature: database unavailable (%s); trying TWILIO_AUTH_TOKEN only", error)
-        token = settings.TWILIO_AUTH_TOKEN
-        return (True if token and RequestValidator(token).validate(url, params, signature) else None), False
-    return any(RequestValidator(token).validate(url, params, signature) for token in tokens), True
+def handle_receipt(params: dict[str, str], *, message_id: int | None = None) -> bool:
+    """Apply a signed delivery receipt (the spool replays through here too); receipts are idempotent."""
+    return record_delivery_status(
+        provider_sid=clean_text(params.get("MessageSid", "")).strip(),
+        status=params.get("MessageStatus", ""),
+        error_code=params.get("ErrorCode", ""),
+        message_id=message_id,
+    )
 
 
-def signature_verdict(*, url: str, params: dict[str, str], signature: str) -> bool | None:
+def _verdict(*, url: str, params: dict[str, str], signature: str, workspace: Workspace | None, database_up: bool):
     """True or False; None when the database is down and only ``TWILIO_AUTH_TOKEN`` could be tried.
 
-    ``None`` means "verify later": the text may be signed with a workspace's own
+    ``None`` means "verify later": the request may be signed with a workspace's own
     token, which lives in the database. It is kept unverified and checked on replay.
     """
-    return _check_signature(url=url, params=params, signature=signature)[0]
+    if not signature:
+        return False
+    if not database_up:
+        token = settings.TWILIO_AUTH_TOKEN
+        return True if token and RequestValidator(token).validate(url, params, signature) else None
+    return any(RequestValidator(token).validate(url, params, signature) for token in _auth_tokens(workspace))
+
+
+def signature_verdict(
+    *,
+    url: str,
+    params: dict[str, str],
+    signature: str,
+    workspace_of: Callable[[dict[str, str]], Workspace | None] = _workspace_of_inbound,
+) -> bool | None:
+    """The verdict on a signed form, looking up whose token to try (``_verdict``)."""
+    if not signature:
+        return False
+    try:
+        workspace, database_up = workspace_of(params), True
+    except DatabaseError as error:
+        log.error("Webhook signature: database unavailable (%s); trying TWILIO_AUTH_TOKEN only", error)
+        workspace, database_up = None, False
+    return _verdict(url=url, params=params, signature=signature, workspace=workspace, database_up=database_up)
 
 
 def _verify_spooled(item: dict) -> bool:
-    return bool(signature_verdict(url=item["url"], params=item["params"], signature=item["signature"]))
+    workspace_of = _workspace_of_receipt if item.get("kind") == inbound_spool.RECEIPT else _workspace_of_inbound
+    url, params, signature = item["url"], item["params"], item["signature"]
+    return bool(signature_verdict(url=url, params=params, signature=signature, workspace_of=workspace_of))
+
+
+APPLIERS = {inbound_spool.INBOUND: handle_inbound, inbound_spool.RECEIPT: handle_receipt}
 
 
 def replay_spooled(*, limit: int = 10_000) -> inbound_spool.DrainResult:
-    """Apply the texts kept while the database was down (beat, the drain command, the next webhook)."""
-    return inbound_spool.drain(apply=handle_inbound, verify=_verify_spooled, limit=limit)
+    """Apply the texts and receipts kept while the database was down (beat, the drain command, the next webhook)."""
+    return inbound_spool.drain(apply=APPLIERS, verify=_verify_spooled, limit=limit)
 
 
-def _accept(params: dict[str, str], *, url: str, signature: str, verified: bool, database_up: bool) -> None:
-    """Store the text now, or keep it in the spool; raises SpoolUnavailable when neither works."""
+def _accept(
+    params: dict[str, str],
+    *,
+    url: str,
+    signature: str,
+    verified: bool,
+    database_up: bool,
+    kind: str = inbound_spool.INBOUND,
+    context: dict | None = None,
+    apply: Callable[[], object] | None = None,
+) -> None:
+    """Store the text (or receipt) now, or keep it in the spool; raises SpoolUnavailable when neither works.
+
+    ``apply`` stores it now (default: ``APPLIERS[kind]`` with ``context``); the
+    spool keeps ``kind`` and ``context`` so a replay calls the same function.
+    """
+    context = context or {}
+
+    def keep(**why) -> None:
+        inbound_spool.keep(inbound_spool.entry(params, kind=kind, context=context, **why))
+
     if not verified:
-        inbound_spool.keep(inbound_spool.entry(params, verified=False, url=url, signature=signature, reason="verify"))
+        keep(verified=False, url=url, signature=signature, reason="verify")
         return
     if not database_up:
-        inbound_spool.keep(inbound_spool.entry(params, verified=True, reason="database unavailable"))
+        keep(verified=True, reason="database unavailable")
         return
-    # Texts kept earlier go first, so a STOP kept during an outage is not overtaken by a later SUBSCRIBE.
+    # What was kept earlier goes first, so a STOP kept during an outage is not overtaken by a later SUBSCRIBE.
     try:
         behind = inbound_spool.pending() and replay_spooled(limit=DRAIN_PER_REQUEST).stopped_early
     except Exception:  # noqa: BLE001 - a broken spool must not cost this text: keep it behind the others
         log.exception("Inbound spool could not be drained")
         behind = True
     if behind:
-        inbound_spool.keep(inbound_spool.entry(params, verified=True, reason="behind the spool"))
+        keep(verified=True, reason="behind the spool")
         return
     try:
-        handle_inbound(params)
+        apply() if apply is not None else APPLIERS[kind](params, **context)
     except Exception as error:  # noqa: BLE001 - database down or bad bytes: keep it, never lose it
-        log.exception("Inbound text could not be stored at once; spooling it")
-        inbound_spool.keep(inbound_spool.entry(params, verified=True, reason=type(error).__name__))
+        log.exception("Webhook %s could not be stored at once; spooling it", kind)
+        keep(verified=True, reason=type(error).__name__)
+
+
+def _signed_form(request: HttpRequest) -> tuple[str, dict[str, str], str]:
+    signature = request.headers.get("X-Twilio-Signature", "")
+    return settings.SITE_URL + request.get_full_path(), request.POST.dict(), signature
 
 
 @csrf_exempt
 @require_POST
 def twilio_sms(request: HttpRequest) -> HttpResponse:
-    url = settings.SITE_URL + request.get_full_path()
-    params = request.POST.dict()
-    signature = request.headers.get("X-Twilio-Signature", "")
-    verdict, database_up = _check_signature(url=url, params=params, signature=signature)
+    url, params, signature = _signed_form(request)
+    if not signature:
+        log.warning("Rejected inbound webhook with a missing signature")
+        return HttpResponseForbidden("Invalid signature.")
+    sender, database_up = None, True
+    try:
+        sender = services.inbound_sender(params.get("To", ""))
+    except DatabaseError as error:
+        log.error("Webhook signature: database unavailable (%s); trying TWILIO_AUTH_TOKEN only", error)
+        database_up = False
+    workspace = sender.workspace if sender else None
+    verdict = _verdict(url=url, params=params, signature=signature, workspace=workspace, database_up=database_up)
     if verdict is False:
-        log.warning("Rejected inbound webhook with a missing or wrong signature")
+        log.warning("Rejected inbound webhook with a wrong signature")
         return HttpResponseForbidden("Invalid signature.")
     try:
-        _accept(params, url=url, signature=signature, verified=verdict is True, database_up=database_up)
+        _accept(
+            params,
+            url=url,
+            signature=signature,
+            verified=verdict is True,
+            database_up=database_up,
+            apply=lambda: handle_inbound(params, sender=sender),
+        )
     except inbound_spool.SpoolUnavailable:
         log.critical("INBOUND TEXT NOT KEPT: database, Redis and the spool file all failed; answering 503")
         return HttpResponse("Temporarily unavailable.", status=503)
@@ -154,14 +211,32 @@ def twilio_sms(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 @require_POST
 def twilio_status(request: HttpRequest) -> HttpResponse:
-    """Delivery receipts (the status callback set on every outbound text)."""
-    if not signature_is_valid(request, workspace_of=_workspace_of_receipt):
+    """Delivery receipts (the status callback set on every outbound text), kept like inbound texts."""
+    url, params, signature = _signed_form(request)
+    if not signature:
+        return HttpResponseForbidden("Invalid signature.")
+    workspace, database_up = None, True
+    try:
+        workspace = _workspace_of_receipt(params)
+    except DatabaseError as error:
+        log.error("Receipt signature: database unavailable (%s); trying TWILIO_AUTH_TOKEN only", error)
+        database_up = False
+    verdict = _verdict(url=url, params=params, signature=signature, workspace=workspace, database_up=database_up)
+    if verdict is False:
         return HttpResponseForbidden("Invalid signature.")
     message_id = request.GET.get("message", "")  # our id, in the receipt URL set on every outbound text
-    record_delivery_status(
-        provider_sid=clean_text(request.POST.get("MessageSid", "")).strip(),
-        status=request.POST.get("MessageStatus", ""),
-        error_code=request.POST.get("ErrorCode", ""),
-        message_id=int(message_id) if message_id.isdigit() else None,
-    )
+    try:
+        _accept(
+            params,
+            url=url,
+            signature=signature,
+            verified=verdict is True,
+            database_up=database_up,
+            kind=inbound_spool.RECEIPT,
+            context={"message_id": int(message_id) if message_id.isdigit() else None},
+        )
+    except inbound_spool.SpoolUnavailable:
+        log.critical("DELIVERY RECEIPT NOT KEPT: database, Redis and the spool file all failed; answering 503")
+        return HttpResponse("Temporarily unavailable.", status=503)
+    # Applied, or kept durably in the spool: only now do we answer.
     return HttpResponse(status=204)

@@ -21,6 +21,10 @@ from .models import Consent, EvidenceDownload, Method, OptOut, OptOutEvent
 
 Action = OptOutEvent.Action
 _LOOKUP_CHUNK = 100_000
+_AMONG_SQL = (
+    "SELECT o.phone FROM optouts_optout o JOIN unnest(%s::text[]) AS wanted(phone) ON o.phone = wanted.phone "
+    "WHERE o.workspace_id = %s"
+)
 _IS_OPTED_OUT_SQL = f"SELECT 1 FROM {OptOut._meta.db_table} WHERE workspace_id = %s AND phone = %s LIMIT 1"  # noqa: S608
 _E164 = re.compile(r"^\+[1-9]\d{5,14}$")
 PROVIDER_REASON = "The provider reported that this number replied STOP (Twilio error {code})."
@@ -143,7 +147,10 @@ def _write_opt_out(
 ) -> OptOut:
     e164 = phones.normalize(phone, workspace.default_region)
     details = {"reason": reason, **details}
-    with transaction.atomic():
+    # Savepoints only where an error is caught and the caller's transaction goes on (issue #15: the
+    # inbound STOP paid four statements for them). On PostgreSQL the number's lock rules out the race.
+    racy = connection.vendor != "postgresql"
+    with transaction.atomic(savepoint=reject_existing or racy):
         lock_numbers(workspace.id, [e164])
         caused_by = _text_answered(workspace, e164) if method == Method.REPLY else None
         if method == Method.REPLY:
@@ -156,7 +163,7 @@ def _write_opt_out(
         existing = OptOut.objects.filter(workspace=workspace, phone=e164).first()
         if existing is None:
             try:
-                with transaction.atomic():
+                with transaction.atomic(savepoint=racy):
                     optout = OptOut.objects.create(
                         workspace=workspace,
                         phone=e164,
@@ -295,9 +302,20 @@ def is_opted_out(*, workspace: Workspace, phone: str) -> bool:
 
 
 def opted_out_among(*, workspace: Workspace, phones: Iterable[str]) -> set[str]:
-    """The subset of ``phones`` on the list, in one query per 100,000 numbers."""
+    """The subset of ``phones`` on the list, in one query per 100,000 numbers.
+
+    On PostgreSQL a join with the unnested array, written by hand (issue #15):
+    the planner hashes whichever side is smaller, where ``phone = ANY(…)``
+    always probes the index once per number — 2.9× slower for a 10k-row list.
+    """
     wanted = list(dict.fromkeys(_e164(workspace, phone) for phone in phones))
     found: set[str] = set()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for start in range(0, len(wanted), _LOOKUP_CHUNK):
+                cursor.execute(_AMONG_SQL, [wanted[start : start + _LOOKUP_CHUNK], workspace.id])
+                found.update(phone for (phone,) in cursor.fetchall())
+        return found
     for start in range(0, len(wanted), _LOOKUP_CHUNK):
         chunk = wanted[start : start + _LOOKUP_CHUNK]
         # A frozenset, not a list: Django would resolve a list value by value.

@@ -47,7 +47,16 @@ def workspace_view(
         @login_required
         @wraps(view)
         def wrapper(request: HttpRequest, slug: str, *args, **kwargs) -> HttpResponse:
-            membership = get_membership(request.user, slug)
+            # One query serves this check and the page shell's workspace switcher (issue #15).
+            memberships = list(
+                request.user.memberships.select_related("workspace").order_by("workspace__name")
+                if request.user.is_authenticated
+                else []
+            )
+            membership = next((m for m in memberships if m.workspace.slug == slug), None)
+            if membership is None:
+                raise Http404("No such workspace.")
+            request.user_workspaces = [m.workspace for m in memberships]
             request.membership = membership
             request.workspace: Workspace = membership.workspace
             if owners_only and not membership.is_owner:

@@ -9,7 +9,9 @@ def shell(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    workspaces = [m.workspace for m in user.memberships.select_related("workspace").order_by("workspace__name")]
+    workspaces = getattr(request, "user_workspaces", None)  # set by workspace_view
+    if workspaces is None:
+        workspaces = [m.workspace for m in user.memberships.select_related("workspace").order_by("workspace__name")]
     return {
         "user_workspaces": workspaces,
         "current_workspace": getattr(request, "workspace", None),

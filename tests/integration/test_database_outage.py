@@ -122,6 +122,22 @@ class Stack:
         except urllib.error.HTTPError as error:
             return error.code
 
+    def post_receipt(self, *, sid: str, status: str, message_id: int, error_code: str = "") -> int:
+        path = f"/webhooks/twilio/status/?message={message_id}"
+        params = {"MessageSid": sid, "MessageStatus": status, "AccountSid": "AC1", "To": "+14155559999"}
+        params |= {"ErrorCode": error_code} if error_code else {}
+        signature = RequestValidator(SETTINGS_TOKEN).compute_signature(SITE_URL + path, params)
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}",
+            data=urllib.parse.urlencode(params).encode(),
+            headers={"X-Twilio-Signature": signature},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=20) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
     def sql(self, query: str, *args) -> list[tuple]:
         with psycopg.connect(self.postgres.url, connect_timeout=5) as connection:
             return connection.execute(query, args).fetchall()
@@ -201,3 +217,51 @@ def test_a_stop_signed_with_a_workspace_token_is_verified_on_replay_and_a_forged
     assert "Applied 1, rejected 1" in drained.stdout
     assert stack.opted_out(["+14155553001", "+14155553002"]) == ["+14155553001"]
     assert stack.sql("SELECT count(*) FROM messaging_message WHERE provider_sid = 'SM-own-2'") == [(0,)]
+
+
+SENT_TEXTS = f"""
+from conversations.models import Conversation
+from messaging.models import Message, SenderNumber
+sender = SenderNumber.objects.get(phone="{ACME_LINE}")
+for n, sid in ((1, "SM-out-delivered"), (2, "SM-out-unsubscribed")):
+    phone = f"+1415555400{{n}}"
+    conversation = Conversation.objects.create(workspace=sender.workspace, phone=phone, sender=sender)
+    m = Message.objects.create(workspace=sender.workspace, conversation=conversation, direction="outbound",
+                               from_phone=sender.phone, to_phone=phone, body="Your order is ready",
+                               status="sent", provider_sid=sid)
+    print(sid, m.id)
+"""
+
+
+def test_delivery_receipts_during_a_database_crash_are_answered_204_kept_and_applied_exactly_once(stack):
+    """#12 leftover: a receipt used to answer 500 and be lost while PostgreSQL was down."""
+    printed = stack.manage("shell", "-c", SENT_TEXTS).stdout.splitlines()
+    ids = dict(line.split() for line in printed if line.startswith("SM-out-"))
+    delivered, unsubscribed = int(ids["SM-out-delivered"]), int(ids["SM-out-unsubscribed"])
+    stack.postgres.stop("immediate")
+    refused = {"sid": "SM-out-unsubscribed", "status": "undelivered", "message_id": unsubscribed, "error_code": "21610"}
+    statuses = [
+        stack.post_receipt(sid="SM-out-delivered", status="delivered", message_id=delivered),
+        stack.post_receipt(**refused),
+        stack.post_receipt(**refused),  # Twilio retries a callback it saw time out: the same receipt again.
+    ]
+    assert statuses == [204] * 3
+    kept = [json.loads(raw) for raw in redis.Redis.from_url(stack.redis.url).lrange(inbound_spool.REDIS_KEY, 0, -1)]
+    assert [(k["kind"], k["verified"], k["context"]) for k in kept] == [
+        ("receipt", True, {"message_id": delivered}),
+        ("receipt", True, {"message_id": unsubscribed}),
+        ("receipt", True, {"message_id": unsubscribed}),
+    ]
+
+    stack.postgres.start()
+    drained = stack.manage("drain_inbound_spool")
+    assert "Applied 3" in drained.stdout
+    rows = stack.sql(
+        "SELECT provider_sid, status, failure_reason FROM messaging_message WHERE id = ANY(%s) ORDER BY id",
+        [delivered, unsubscribed],
+    )
+    assert rows == [("SM-out-delivered", "delivered", ""), ("SM-out-unsubscribed", "failed", "opted_out")]
+    # The provider's STOP became one opt-out with one event, although its receipt came twice.
+    assert stack.opted_out(["+14155554002"]) == ["+14155554002"]
+    assert stack.sql("SELECT count(*) FROM optouts_optoutevent WHERE phone = '+14155554002'") == [(1,)]
+    assert stack.redis_waiting() == 0

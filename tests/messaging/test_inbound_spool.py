@@ -138,7 +138,8 @@ def test_a_stop_signed_with_a_workspace_token_is_kept_unverified_and_verified_on
     def down(to):
         raise OperationalError("the database is down")
 
-    monkeypatch.setattr(webhooks, "_auth_tokens", down)
+    # The look-up of the number (and so of the workspace's own token) is what fails.
+    monkeypatch.setattr(webhooks.services, "inbound_sender", down)
     signature = sign(params, token="workspace-own-token")
     assert client.post(WEBHOOK_PATH, params, HTTP_X_TWILIO_SIGNATURE=signature).status_code == 200
     (kept,) = _spool_file(settings)
@@ -152,7 +153,7 @@ def test_a_stop_signed_with_a_workspace_token_is_kept_unverified_and_verified_on
 
 def test_a_forged_stop_kept_while_the_database_was_down_is_never_applied(client, workspace, settings, monkeypatch):
     params = _workspace_token_params(workspace, "SM-forged")
-    monkeypatch.setattr(webhooks, "_auth_tokens", lambda to: (_ for _ in ()).throw(OperationalError("down")))
+    monkeypatch.setattr(webhooks.services, "inbound_sender", lambda to: (_ for _ in ()).throw(OperationalError("down")))
     forged = sign(params, token="a-guess")
     assert client.post(WEBHOOK_PATH, params, HTTP_X_TWILIO_SIGNATURE=forged).status_code == 200
     monkeypatch.undo()
