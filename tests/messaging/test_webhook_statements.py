@@ -17,14 +17,15 @@ from tests.support.twilio import inbound
 pytestmark = pytest.mark.usefixtures("postgres")
 
 # The number looked up (once, for the signature and the text), BEGIN, the conversation upserted, the
-# text inserted, the keyword settings, the number's lock, the list checked, the entry and its event
-# written, queued texts cancelled, COMMIT.
-STOP_STATEMENTS = 11
+# text inserted, the keyword settings, the number's lock, the outbound text the STOP answers
+# (OptOut.caused_by, #16), the list checked, the entry and its event written, queued texts
+# cancelled, COMMIT.
+STOP_STATEMENTS = 12
 # The number, BEGIN, the conversation upserted, the text inserted, the keyword settings, COMMIT.
 INBOUND_STATEMENTS = 6
 
 
-def test_a_signed_stop_from_a_new_number_takes_at_most_eleven_statements(
+def test_a_signed_stop_from_a_new_number_takes_at_most_twelve_statements(
     client, workspace, django_assert_max_num_queries
 ):
     with django_assert_max_num_queries(STOP_STATEMENTS):
