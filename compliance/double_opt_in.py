@@ -40,18 +40,17 @@ def prompt_text(workspace: Workspace) -> str:
     return PROMPT.replace("{workspace}", workspace.name)
 
 
-def handle(message: Message) -> str | None:
-    """``"join"`` when the text was the join keyword, ``"confirmed"`` when it confirmed one, else None."""
+def handle(message: Message, found: ComplianceSettings | None) -> str | None:
+    """``"join"`` when the text was the join keyword, ``"confirmed"`` when it confirmed one, else None.
+
+    ``found`` is the workspace's settings row the inbound path already read (None: never saved).
+    """
+    if found is None or not found.double_opt_in_enabled:
+        return None
     phrase = whole_message(message.body)
     if not phrase or len(phrase) > MAX_KEYWORD_LENGTH:
-        return None  # Most texts: no settings query at all.
-    join_keyword = (
-        ComplianceSettings.objects.filter(workspace=message.workspace, double_opt_in_enabled=True)
-        .values_list("join_keyword", flat=True)
-        .first()
-    )
-    if join_keyword is None:
         return None
+    join_keyword = found.join_keyword
     phone = phones.parse(message.from_phone, "")[0]
     if phone is None:
         return None

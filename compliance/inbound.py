@@ -39,7 +39,7 @@ def apply_keyword(message: Message, *, opt_out_type: str = "") -> str | None:
     if result is not None and phones.parse(message.from_phone, "")[0] is None:
         log.warning("Keyword from %s (not a phone number) not applied", message.from_phone)
         return None
-    if result != "opt_out" and (step := double_opt_in.handle(message)) is not None:
+    if result != "opt_out" and (step := double_opt_in.handle(message, found)) is not None:
         return step  # Opt-out words always win; a join or its Y is neither opt-in nor review material.
     if result == "opt_out":
         optout = optout_services.opt_out(
