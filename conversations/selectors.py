@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 
 from contacts.models import Contact
 from emuchat import phones
@@ -11,19 +12,33 @@ from .models import Conversation
 
 
 def conversations_for(workspace: Workspace, q: str = ""):
+    """The list, newest first, each row annotated with its last message and the contacts with its number.
+
+    ``contact_name`` is the name of a contact whose number is the conversation's (the one it was
+    started with first, else the first by name), ``contact_count`` how many contacts have that
+    number: both matched by phone like every page (SPEC §2), in the same query as the page.
+    """
     last = Message.objects.filter(conversation=OuterRef("pk")).order_by("-created_at", "-id")
-    queryset = (
-        Conversation.objects.filter(workspace=workspace)
-        .select_related("contact")
-        .annotate(
-            last_body=Subquery(last.values("body")[:1]),
-            last_direction=Subquery(last.values("direction")[:1]),
-        )
+    same_number = Contact.objects.filter(workspace=workspace, phone=OuterRef("phone"))
+    named = same_number.exclude(name="").annotate(
+        started_with=Case(When(pk=OuterRef("contact_id"), then=Value(0)), default=Value(1), output_field=IntegerField())
+    )
+    queryset = Conversation.objects.filter(workspace=workspace).annotate(
+        last_body=Subquery(last.values("body")[:1]),
+        last_direction=Subquery(last.values("direction")[:1]),
+        contact_name=Subquery(named.order_by("started_with", "name", "id").values("name")[:1]),
+        contact_count=Coalesce(
+            Subquery(
+                same_number.order_by().values("phone").annotate(n=Count("id")).values("n")[:1],
+                output_field=IntegerField(),
+            ),
+            0,
+        ),
     )
     q = (q or "").strip()
     if q:
         digits = phones.search_digits(q, workspace.default_region)
-        match = Q(contact__name__icontains=q)
+        match = Q(Exists(same_number.filter(name__icontains=q)))
         if digits:
             match |= Q(phone__contains=digits)
         queryset = queryset.filter(match)
