@@ -41,9 +41,7 @@ def test_a_number_no_contact_has_shows_the_number_alone(member_client, workspace
     assert rows(member_client.get(LIST).content.decode())["+14155550124"] == "+1 415-555-0124"
 
 
-def test_several_contacts_on_one_number_name_the_one_it_was_started_with_and_count_the_rest(
-    member_client, workspace
-):
+def test_several_contacts_on_one_number_name_the_one_it_was_started_with_and_count_the_rest(member_client, workspace):
     zed = Contact.objects.create(workspace=workspace, name="Zed Adams", phone="+14155550125")
     Contact.objects.create(workspace=workspace, name="Amy Adams", phone="+14155550125")
     messaging_services.send_message(workspace=workspace, to="+14155550125", body="Hello")
