@@ -3,8 +3,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from django import forms
-from django.forms.fields import BaseTemporalField
 from django.core.exceptions import ValidationError
+from django.forms.fields import BaseTemporalField
 from django.utils import timezone
 from django.utils.functional import lazy
 

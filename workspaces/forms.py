@@ -29,7 +29,7 @@ class WorkspaceForm(forms.Form):
         label="Time zone",
         choices=[(tz, tz) for tz in TIME_ZONES],
         initial="UTC",
-        help_text="Every time on the workspace's pages and in its emails is shown in this zone, and Send later is read in it.",
+        help_text="Every time on the workspace's pages and in its emails is in this zone; Send later is read in it.",
     )
 
     def clean_slug(self) -> str:
