@@ -30,3 +30,18 @@ def zoned(moment) -> str:
 def time_zone_label() -> str:
     """The active zone as the page shell names it: “America/New_York (EST)”."""
     return zones.label()
+
+
+@register.filter
+def described(field) -> str:
+    """The field's widget, pointing at its errors and help (aria-describedby) and marked invalid when it is.
+
+    static/js/app.js moves focus to the first ``aria-invalid`` field of a form that failed.
+    """
+    ids = [f"{field.auto_id}_errors"] if field.errors else []
+    if field.help_text:
+        ids.append(f"{field.auto_id}_helptext")
+    attrs = {"aria-describedby": " ".join(ids)} if ids else {}
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+    return field.as_widget(attrs=attrs) if field.auto_id else str(field)
