@@ -6,13 +6,12 @@ import re
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 
 from contacts.models import Contact
 from conversations.models import Conversation
 from messaging import services as messaging_services
 
-LIST = reverse("conversations:list", kwargs={"slug": "acme"})
+LIST = "/w/acme/conversations/"  # a literal: reverse() at import time would populate the URL resolver early
 
 
 def rows(page: str) -> dict[str, str]:
