@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from contacts.models import Contact
@@ -20,13 +20,14 @@ def conversations_for(workspace: Workspace, q: str = ""):
     """
     last = Message.objects.filter(conversation=OuterRef("pk")).order_by("-created_at", "-id")
     same_number = Contact.objects.filter(workspace=workspace, phone=OuterRef("phone"))
-    named = same_number.exclude(name="").annotate(
-        started_with=Case(When(pk=OuterRef("contact_id"), then=Value(0)), default=Value(1), output_field=IntegerField())
-    )
+    named = same_number.exclude(name="")
+    started_with = named.filter(pk=OuterRef("contact_id"))
     queryset = Conversation.objects.filter(workspace=workspace).annotate(
         last_body=Subquery(last.values("body")[:1]),
         last_direction=Subquery(last.values("direction")[:1]),
-        contact_name=Subquery(named.order_by("started_with", "name", "id").values("name")[:1]),
+        contact_name=Coalesce(
+            Subquery(started_with.values("name")[:1]), Subquery(named.order_by("name", "id").values("name")[:1])
+        ),
         contact_count=Coalesce(
             Subquery(
                 same_number.order_by().values("phone").annotate(n=Count("id")).values("n")[:1],
