@@ -39,7 +39,9 @@ def conversations_for(workspace: Workspace, q: str = ""):
     q = (q or "").strip()
     if q:
         digits = phones.search_digits(q, workspace.default_region)
-        match = Q(Exists(same_number.filter(name__icontains=q)))
+        # Text longer than a name can be matches no name (and SQLite refuses LIKE patterns past 50 kB).
+        fits = len(q) <= Contact._meta.get_field("name").max_length
+        match = Q(Exists(same_number.filter(name__icontains=q))) if fits else Q(pk__in=[])
         if digits:
             match |= Q(phone__contains=digits)
         queryset = queryset.filter(match)

@@ -80,3 +80,11 @@ def test_names_cost_no_query_per_row(member_client, workspace):
         return len(captured.captured_queries)
 
     assert shown(3) == shown(30)
+
+
+def test_a_search_longer_than_any_name_finds_nothing_and_does_not_fail(member_client, workspace):
+    inbound("+14155550129")
+    Contact.objects.create(workspace=workspace, name="A" * 200, phone="+14155550129")
+    assert list(rows(member_client.get(LIST, {"q": "A" * 200}).content.decode())) == ["+14155550129"]
+    response = member_client.get(LIST, {"q": "A" * 60_000})
+    assert response.status_code == 200 and rows(response.content.decode()) == {}
