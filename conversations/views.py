@@ -5,8 +5,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.formats import date_format
-from django.utils.timezone import localtime
 from django.views.decorators.http import require_http_methods, require_POST
 
 from contacts.models import Contact
@@ -18,6 +16,7 @@ from optouts import selectors as optout_selectors
 from optouts import services as optout_services
 from optouts.forms import OptInForm
 from optouts.notes import cancelled_note
+from workspaces import zones
 from workspaces.access import workspace_view
 
 from . import selectors, services
@@ -107,7 +106,7 @@ def conversation_new(request: HttpRequest) -> HttpResponse:
             if message.failure_reason == "opted_out":
                 messages.error(request, f"Not sent: {number} has opted out, so emu.chat blocked the text.")
             elif message.status == "scheduled":
-                when = date_format(localtime(message.scheduled_for), "j M Y, H:i")
+                when = zones.when(message.scheduled_for)
                 messages.success(request, f"Text to {number} scheduled for {when}.")
             else:
                 messages.success(request, f"Text to {number} queued for sending.")

@@ -55,11 +55,79 @@ def parse(raw: object, region: str) -> tuple[str | None, str]:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), ""
 
 
+# Countries a national number is tried in for the hint, most texted first; the name as a sentence uses it.
+_HINT_COUNTRIES = {
+    "US": "a US",
+    "GB": "a UK",
+    "DE": "a German",
+    "FR": "a French",
+    "ES": "a Spanish",
+    "IT": "an Italian",
+    "NL": "a Dutch",
+    "IE": "an Irish",
+    "AU": "an Australian",
+    "NZ": "a New Zealand",
+    "IN": "an Indian",
+    "MX": "a Mexican",
+    "BR": "a Brazilian",
+    "ZA": "a South African",
+    "SE": "a Swedish",
+    "CH": "a Swiss",
+    "BE": "a Belgian",
+    "AT": "an Austrian",
+    "PL": "a Polish",
+    "PT": "a Portuguese",
+    "JP": "a Japanese",
+}
+_MOBILE = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+
+
+def country_hint(text: str, region: str) -> str:
+    """“If it is a UK number, add +44: +44 7911 123456.” for a national number of another country, else "".
+
+    Only a hint: the number is still refused (SPEC §3 decides what is accepted). A mobile
+    reading wins over a landline one, then the order of ``_HINT_COUNTRIES``.
+    """
+    if not text or text.startswith("+") or any(c.isalpha() for c in text):
+        return ""
+    digits = _NON_DIGITS.sub("", text)
+    own_code = phonenumbers.country_code_for_region((region or "").upper())
+    found = None
+    for country in _HINT_COUNTRIES:
+        if phonenumbers.country_code_for_region(country) == own_code:
+            continue
+        # Only a national writing that says so: the country's "0" trunk prefix, or ten NANP digits.
+        prefix = phonenumbers.PhoneMetadata.metadata_for_region(country).national_prefix
+        code = phonenumbers.country_code_for_region(country)
+        if not (digits.startswith("0") if prefix == "0" else code == 1 and len(digits) == 10):
+            continue
+        try:
+            number = phonenumbers.parse(text, country)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            mobile = phonenumbers.number_type(number) in _MOBILE
+            if found is None or mobile:
+                found = (country, number)
+            if mobile:
+                break
+    if found is None:
+        return ""
+    country, number = found
+    written = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return f"If it is {_HINT_COUNTRIES[country]} number, add +{number.country_code}: {written}."
+
+
 def normalize(raw: object, region: str) -> str:
-    """Return the E.164 form of ``raw`` or raise a ValidationError naming it."""
+    """Return the E.164 form of ``raw`` or raise a ValidationError naming it.
+
+    A national number of another country is refused with a hint saying which country
+    code to add (one number at a time only: bulk paths use :func:`parse`, without it).
+    """
     e164, reason = parse(raw, region)
     if e164 is None:
-        raise ValidationError(reason, code="invalid_phone")
+        hint = country_hint("" if raw is None else str(raw).strip(), region)
+        raise ValidationError(f"{reason} {hint}" if hint else reason, code="invalid_phone")
     return e164
 
 

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static as static_url
 from django.urls import include, path
 
 from messaging import number_views
@@ -28,8 +30,15 @@ workspaces_namespace = workspace_urls.patterns(
     ]
 )
 
+
+def favicon(request):
+    """Pages link the SVG icon; this answers browsers and tools that ask for /favicon.ico anyway."""
+    return HttpResponsePermanentRedirect(static_url("img/favicon.svg"))
+
+
 urlpatterns = [
     path("", workspace_views.home, name="home"),
+    path("favicon.ico", favicon, name="favicon"),
     path("accounts/password_reset/", workspace_views.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include(workspaces_namespace)),

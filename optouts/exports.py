@@ -13,10 +13,8 @@ from datetime import timedelta
 from typing import BinaryIO
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import connection, connections, transaction
 from django.db.models import CharField, Func
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,6 +22,7 @@ from contacts.models import Contact
 from imports import jobs
 from imports.csv_out import FORMULA_START, neutralise
 from imports.storage import delete_quietly, move_into_place, partial_dir
+from workspaces import zones
 from workspaces.models import Workspace
 
 from .models import Consent, ExportJob, JobStatus, OptOut
@@ -321,10 +320,11 @@ def notify_ready(job: ExportJob) -> bool:
         return False
     context = {"job": job, "url": download_page_url(job), "user": user, "days": settings.EXPORT_RETENTION_DAYS}
     try:
-        send_mail(
+        zones.send_mail(
+            workspace=job.workspace,
             subject=f"Your opt-out export for {job.workspace.name} is ready",
-            message=render_to_string("optouts/email/export_ready.txt", context),
-            from_email=None,
+            template="optouts/email/export_ready.txt",
+            context=context,
             recipient_list=[user.email],
         )
     except Exception:

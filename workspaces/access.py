@@ -15,8 +15,8 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
+from . import zones
 from .models import Membership, Role, Workspace
 
 
@@ -59,9 +59,10 @@ def workspace_view(
             request.user_workspaces = [m.workspace for m in memberships]
             request.membership = membership
             request.workspace: Workspace = membership.workspace
-            if owners_only and not membership.is_owner:
-                return owners_only_response(request)
-            with timezone.override(membership.workspace.time_zone or None):
+            # Every time on the page (and in what the view formats) is in the team's zone (workspaces.zones).
+            with zones.active(membership.workspace):
+                if owners_only and not membership.is_owner:
+                    return owners_only_response(request)
                 return view(request, *args, **kwargs)
 
         return wrapper

@@ -29,7 +29,7 @@ class WorkspaceForm(forms.Form):
         label="Time zone",
         choices=[(tz, tz) for tz in TIME_ZONES],
         initial="UTC",
-        help_text="Times on the workspace's pages are shown in this zone.",
+        help_text="Every time on the workspace's pages and in its emails is in this zone; Send later is read in it.",
     )
 
     def clean_slug(self) -> str:

@@ -10,12 +10,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from . import zones
 from .models import Invitation, Membership, MembershipEvent, Role, Workspace, validate_region, validate_time_zone
 
 INVITATION_VALID_FOR = timedelta(days=7)
@@ -188,10 +187,11 @@ def send_invitation_email(invitation_id: int) -> str:
         else "A teammate",
     }
     try:
-        send_mail(
+        zones.send_mail(
+            workspace=invitation.workspace,
             subject=f"Join {invitation.workspace.name} on emu.chat",
-            message=render_to_string("workspaces/email/invitation.txt", context),
-            from_email=None,
+            template="workspaces/email/invitation.txt",
+            context=context,
             recipient_list=[invitation.email],
         )
     except Exception as error:  # noqa: BLE001 - any mail failure is shown to the owner, who can resend

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from emuchat.forms import apply_validation_error
 
-from . import selectors, services
+from . import selectors, services, zones
 from .access import owner_view, workspace_view
 from .forms import InviteForm, QuietHoursForm, RoleForm, SignUpForm, WorkspaceForm, WorkspaceSettingsForm
 
@@ -275,9 +275,15 @@ def _joined(request: HttpRequest, membership) -> HttpResponse:
 def accept_invite(request: HttpRequest, token: str) -> HttpResponse:
     """Signed in: join (at once when the invited email is the account's; after a click when not).
 
-    Signed out: sign in, or create an account for the invited email, then join.
+    Signed out: sign in, or create an account for the invited email, then join. Its times
+    (the link's expiry) are in the inviting workspace's zone, as in the email.
     """
     invitation = services.invitation_for_token(token)
+    with zones.active(invitation.workspace if invitation else None):
+        return _accept_invite(request, token, invitation)
+
+
+def _accept_invite(request: HttpRequest, token: str, invitation) -> HttpResponse:
     if invitation is None or not invitation.is_pending:
         return render(request, "workspaces/invite_invalid.html", {"invitation": invitation}, status=410)
     user = request.user

@@ -52,3 +52,48 @@ document.addEventListener("change", (event) => {
   const button = select?.form?.querySelector("[data-preview-button]");
   if (button) select.form.requestSubmit(button);
 });
+// A form that failed: focus its first invalid field (or the form's own error), so keyboard
+// and screen-reader users land on what to fix; the field's aria-describedby reads the error.
+document.addEventListener("DOMContentLoaded", () => {
+  const first = document.querySelector("main [aria-invalid='true'], main [data-first-error]");
+  if (!first) return;
+  first.focus({ preventScroll: true });
+  first.scrollIntoView({ block: "center" });
+});
+// Menus (<details class="menu">): ArrowDown/ArrowUp move between items, Home/End go to the
+// first/last, Escape closes and returns to the button (above); ArrowDown on the button opens it.
+function menuItems(menu) {
+  return [...menu.querySelectorAll("[role='menuitem']")].filter((item) => !item.disabled && item.offsetParent !== null);
+}
+document.addEventListener("keydown", (event) => {
+  const menu = event.target.closest?.("details.menu");
+  if (!menu) return;
+  const onButton = event.target.matches("summary");
+  if (onButton && (event.key === "ArrowDown" || event.key === "ArrowUp")) {
+    event.preventDefault();
+    menu.setAttribute("open", "");
+    const items = menuItems(menu);
+    (event.key === "ArrowDown" ? items[0] : items[items.length - 1])?.focus();
+    return;
+  }
+  if (onButton || !menu.open) return;
+  const items = menuItems(menu);
+  const at = items.indexOf(event.target);
+  const moves = {
+    ArrowDown: (at + 1) % items.length,
+    ArrowUp: (at - 1 + items.length) % items.length,
+    Home: 0,
+    End: items.length - 1,
+  };
+  if (!(event.key in moves) || !items.length) return;
+  event.preventDefault();
+  items[moves[event.key]].focus();
+});
+// A menu opened with a click or Enter puts focus on its first item, as menus do.
+document.addEventListener("toggle", (event) => {
+  const menu = event.target;
+  if (!menu.matches?.("details.menu") || !menu.open) return;
+  if (menu.contains(document.activeElement) && document.activeElement.matches("summary")) {
+    menuItems(menu)[0]?.focus();
+  }
+}, true);

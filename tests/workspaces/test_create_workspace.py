@@ -66,4 +66,4 @@ def test_send_later_is_read_in_the_workspaces_time_zone(member_client, workspace
     workspace.time_zone = "America/New_York"
     workspace.save()
     page = member_client.get("/w/acme/messages/bulk/").content.decode()
-    assert "Times are in America/New_York." in page
+    assert "Enter it in the workspace&#x27;s time zone, America/New_York (now UTC" in page
