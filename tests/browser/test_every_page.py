@@ -32,6 +32,7 @@ from contacts.models import Contact
 from conversations.models import Conversation
 from imports import services as import_services
 from messaging import services as messaging_services
+from messaging.bulk import start_bulk_send
 from messaging.models import Message
 from optouts import exports
 from optouts import services as optout_services
@@ -84,6 +85,8 @@ NOT_PAGES = {
     "optouts:import_invalid": "a CSV download",
     "contacts:import_invalid": "a CSV download",
     "optouts:export_download": "a CSV download",
+    "optouts:evidence": "a ZIP download",
+    "workspaces:quiet_hours": "POST only (its form is on Settings)",
 }
 
 
@@ -182,6 +185,9 @@ def seen(workspace, member, teammate, tmp_path) -> Seen:
         start=False,
     )
     export = exports.start_export(workspace=workspace, actor=member)
+    bulk_send = start_bulk_send(
+        workspace=workspace, audience="all", criteria={}, body="Sale this weekend", actor=member
+    )
     workspace_services.invite(workspace=workspace, email="erin@example.com", role="member", actor=member)
     s.invite_token = re.search(r"/invitations/([^/\s]+)/", mail.outbox[-1].body).group(1)
     token, _ = api_services.create_token(workspace=workspace, name="Shop CRM", actor=member)
@@ -202,6 +208,7 @@ def seen(workspace, member, teammate, tmp_path) -> Seen:
         "token": token.pk,
         "membership": teammate_membership.pk,
         "sender": sender.pk,
+        "bulk_send": bulk_send.pk,
     }
     assert LikelyOptOut.objects.filter(status="pending").exists()
     assert ExportJob.objects.get(pk=export.pk).status == "succeeded"
@@ -252,6 +259,9 @@ def _member_pages(s: Seen) -> dict[str, str]:
         "conversations:opt_in": w("conversations:opt_in", pk=i["conversation_opted_out"]),
         "messaging:list": w("messaging:list"),
         "messaging:bulk_send": w("messaging:bulk_send"),
+        "messaging:bulk_send_list": w("messaging:bulk_send_list"),
+        "messaging:bulk_send_detail": w("messaging:bulk_send_detail", pk=i["bulk_send"]),
+        "optouts:consent_add": w("optouts:consent_add", phone="+14155550127"),
         "api_tokens:list": w("api_tokens:list"),
         "api_tokens:revoke": w("api_tokens:revoke", pk=i["token"]),
         "password_change": reverse("password_change"),
@@ -309,12 +319,16 @@ def test_what_is_not_a_page_refuses_a_get_or_sends_a_file(seen, member, client, 
         "optouts:import_invalid": {"pk": i["optout_job"]},
         "contacts:import_invalid": {"pk": i["contacts_job"]},
         "optouts:export_download": {"pk": i["export"]},
+        "optouts:evidence": {"phone": "+14155550127"},
+        "workspaces:quiet_hours": {},
     }[name]
     if name not in ("logout", "favicon"):
         kwargs["slug"] = "acme"
     response = client.get(reverse(name, kwargs=kwargs))
     if name == "favicon":
         assert response.status_code == 301 and response["Location"].endswith("favicon.svg")
+    elif "ZIP download" in NOT_PAGES[name]:
+        assert response.status_code == 200 and response["Content-Type"] == "application/zip"
     elif "download" in NOT_PAGES[name]:
         assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     else:
