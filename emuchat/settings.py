@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
+    "emuchat",
     "workspaces",
     "contacts",
     "conversations",
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "api",
     "axes",
+    "demo",
 ]
 
 MIDDLEWARE = [

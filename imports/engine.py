@@ -30,11 +30,12 @@ from pathlib import Path
 from django.db import connection, connections, models, transaction
 from django.utils import timezone
 
-from optouts.models import ImportJob, JobStatus
+from emuchat.celery import enqueue_on_commit
 
 from . import jobs, staging
 from .csv_out import ENCODING, neutralise
-from .mapping import Columns, RowReader, StagedRow, open_upload
+from .mapping import Columns, StagedRow, open_upload
+from .models import ImportJob, JobStatus
 from .reader import ImportFileError, Table
 from .storage import delete_quietly, local_path, move_into_place, partial_dir
 
@@ -46,39 +47,11 @@ BATCH = 1000
 CHECK_PROGRESS_EVERY = 20_000
 Phase = ImportJob.Phase
 Progress = Callable[[ImportJob], None]
-Writer = Callable[[ImportJob, list[StagedRow]], tuple[int, int]]
-
-
-def _write_optouts(job: ImportJob, rows: list[StagedRow]) -> tuple[int, int]:
-    from optouts import services
-
-    return services.import_batch(
-        workspace=job.workspace,
-        phones=[row.phone for row in rows],
-        reason=job.reason,
-        actor=job.requested_by,
-        import_job=job,
-    )
-
-
-def _write_contacts(job: ImportJob, rows: list[StagedRow]) -> tuple[int, int]:
-    from contacts import services
-
-    # Several contacts may share a number, so the table cannot say which rows
-    # this import added: the numbers it met are kept aside instead.
-    new = staging.first_seen(job.id, [row.phone for row in rows])
-    fresh = [(row.phone, row.name, row.email) for row in rows if row.phone in new]
-    return services.import_batch(workspace=job.workspace, rows=fresh) if fresh else (0, 0)
-
-
-WRITERS: dict[str, Writer] = {ImportJob.Kind.OPTOUTS: _write_optouts, ImportJob.Kind.CONTACTS: _write_contacts}
 
 
 def enqueue(job: ImportJob, *, countdown: int | None = None) -> None:
-    """Send the job to a worker once the current transaction commits."""
-    from .tasks import run_import
-
-    transaction.on_commit(lambda: run_import.apply_async((job.id,), countdown=countdown))
+    """Send the job to a worker (imports.tasks.run_import) once the current transaction commits."""
+    enqueue_on_commit("imports.tasks.run_import", job.id, countdown=countdown)
 
 
 def run(job_id: int, *, on_progress: Progress | None = None, retry: bool = True) -> ImportJob | None:
@@ -124,7 +97,7 @@ def _reload(job: ImportJob) -> ImportJob:
 
 
 def interrupted_message(job: ImportJob) -> str:
-    noun = "contacts" if job.kind == ImportJob.Kind.CONTACTS else "numbers"
+    noun = job.target.noun
     added = ImportJob.objects.values_list("added", flat=True).get(id=job.id)  # as committed
     return (
         f"The import stopped because of an unexpected error after adding {added:,} {noun}. "
@@ -169,7 +142,7 @@ def _check(job: ImportJob, path: Path, report: Progress) -> None:
 
 def _import(job: ImportJob, path: Path, report: Progress) -> None:
     columns = Columns(job.phone_index, job.name_index, job.email_index)
-    read = RowReader(columns, job.workspace.default_region, contacts=job.kind == ImportJob.Kind.CONTACTS)
+    read = job.target.parser(columns, job.workspace.default_region)
     resume_after = job.last_row
     with _open(job, path) as table, _Pipeline(threaded=_can_overlap()) as pipeline:
         batch: list[StagedRow] = []
@@ -197,7 +170,7 @@ def _write_batch(job: ImportJob, rows: list[StagedRow], report: Progress) -> Non
         else:
             first[row.phone] = row
     with _batch_transaction():
-        added, existing = WRITERS[job.kind](job, list(first.values())) if first else (0, 0)
+        added, existing = job.target.write(job, list(first.values())) if first else (0, 0)
         # Neither added nor already there: met earlier in the file.
         duplicates += len(first) - added - existing
         staging.write_invalid(job.id, invalid)

@@ -16,6 +16,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from emuchat.celery import enqueue_on_commit
+
 from .models import Invitation, Membership, MembershipEvent, Role, Workspace, validate_region, validate_time_zone
 
 INVITATION_VALID_FOR = timedelta(days=7)
@@ -106,9 +108,7 @@ def update_workspace(
 
 
 def _send_on_commit(invitation: Invitation) -> None:
-    from . import tasks
-
-    transaction.on_commit(lambda: tasks.send_invitation.delay(invitation.id))
+    enqueue_on_commit("workspaces.tasks.send_invitation", invitation.id)
 
 
 @transaction.atomic
