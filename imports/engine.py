@@ -27,12 +27,13 @@ from concurrent.futures import wait as wait_for
 from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection, connections, models, transaction
 from django.utils import timezone
 
 from emuchat.celery import enqueue_on_commit
 
-from . import jobs, staging
+from . import jobs, parsing, staging
 from .csv_out import ENCODING, neutralise
 from .mapping import Columns, StagedRow, open_upload
 from .models import ImportJob, JobStatus
@@ -45,6 +46,8 @@ log = logging.getLogger(__name__)
 # holds max_locks_per_transaction × max_connections (6,400 by default).
 BATCH = 1000
 CHECK_PROGRESS_EVERY = 20_000
+# Below this many rows, starting worker processes costs more than it saves.
+PARALLEL_FROM_ROWS = 20_000
 Phase = ImportJob.Phase
 Progress = Callable[[ImportJob], None]
 
@@ -142,19 +145,39 @@ def _check(job: ImportJob, path: Path, report: Progress) -> None:
 
 def _import(job: ImportJob, path: Path, report: Progress) -> None:
     columns = Columns(job.phone_index, job.name_index, job.email_index)
-    read = job.target.parser(columns, job.workspace.default_region)
-    resume_after = job.last_row
-    with _open(job, path) as table, _Pipeline(threaded=_can_overlap()) as pipeline:
-        batch: list[StagedRow] = []
-        for number, cells in table.rows():
-            if number <= resume_after:
-                continue  # committed by an earlier attempt
-            batch.append(read(number, cells))
-            if len(batch) == BATCH:
-                pipeline.submit(_write_batch, job, batch, report)
-                batch = []
-        if batch:
-            pipeline.submit(_write_batch, job, batch, report)
+    region = job.workspace.default_region
+    with (
+        _open(job, path) as table,
+        _parser(job, columns, region) as parse,
+        _Pipeline(threaded=_can_overlap()) as pipeline,
+    ):
+        for rows in parse(_batches(table.rows(), after=job.last_row)):
+            pipeline.submit(_write_batch, job, rows, report)
+
+
+def _batches(rows: Iterator[tuple[int, list[str]]], *, after: int) -> Iterator[list[tuple[int, list[str]]]]:
+    batch = []
+    for number, cells in rows:
+        if number <= after:
+            continue  # committed by an earlier attempt
+        batch.append((number, cells))
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@contextlib.contextmanager
+def _parser(job: ImportJob, columns: Columns, region: str) -> Iterator[parsing.Parse]:
+    """Parse in worker processes for a big file (see imports.parsing), else right here."""
+    processes = settings.IMPORT_PARSE_PROCESSES
+    if processes and (job.total_rows or 0) - job.last_row >= PARALLEL_FROM_ROWS:
+        with parsing.in_workers(job.kind, columns, region, processes=processes) as parse:
+            if parse is not None:
+                yield parse
+                return
+    yield parsing.in_process(job.target.parser(columns, region))
 
 
 def _write_batch(job: ImportJob, rows: list[StagedRow], report: Progress) -> None:
