@@ -21,7 +21,7 @@ def ready() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "emuchat.settings")
     # DEBUG off: Django would otherwise keep every query in memory.
     os.environ.setdefault("DEBUG", "false")
-    os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key")
+    os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-not-for-production-0123456789-abcdefghij")
     os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
     django.setup()

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+
+import billiard
 
 from . import targets
 from .mapping import Columns, RowReader, StagedRow
@@ -51,11 +52,13 @@ def in_process(read: RowReader) -> Parse:
 def in_workers(target: str, columns: Columns, region: str, *, processes: int) -> Iterator[Parse | None]:
     """A parse function backed by ``processes`` forked workers, or None if they cannot start.
 
-    Starting them can fail where forking is not allowed (a daemonic worker
-    process); the caller then parses in its own process, as before.
+    billiard (Celery's fork of multiprocessing) rather than multiprocessing:
+    a prefork Celery worker's process is daemonic, and only billiard lets a
+    daemonic process have children. If they still cannot start, the caller
+    parses in its own process, as before.
     """
     try:
-        pool = multiprocessing.get_context("fork").Pool(processes)
+        pool = billiard.get_context("fork").Pool(processes)
     except (AssertionError, OSError, ValueError) as error:
         log.warning("Import parses in its own process: no worker processes (%s).", error)
         yield None

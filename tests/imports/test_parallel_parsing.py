@@ -49,3 +49,21 @@ def test_worker_batches_come_back_in_file_order():
     with parsing.in_workers("optouts", Columns(0), "US", processes=2) as parse:
         numbers = [rows[0].number for rows in parse(batches)]
     assert numbers == list(range(2, 40))
+
+
+def _parse_in_a_daemonic_process(answers):
+    with parsing.in_workers("optouts", Columns(0), "US", processes=2) as parse:
+        answers.put(None if parse is None else [rows[0].phone for rows in parse([[(2, ["(415) 555-0123"])]])])
+
+
+def test_a_prefork_celery_worker_can_start_the_parser_processes():
+    """Celery's prefork children are daemonic; multiprocessing would refuse to fork from them."""
+    import billiard
+
+    answers = billiard.get_context("fork").Queue()
+    worker = billiard.get_context("fork").Process(target=_parse_in_a_daemonic_process, args=(answers,), daemon=True)
+    worker.start()
+    try:
+        assert answers.get(timeout=60) == ["+14155550123"]
+    finally:
+        worker.join(timeout=60)
