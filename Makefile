@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 ONLY ?=
+PORT ?= 8000
 PYTEST_ARGS ?=
 
 .PHONY: install run test lint format bench worker beat chromium clean mutation lock-mutants
@@ -16,11 +17,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# SITE_URL (links, the CSRF origin, the URL Twilio signs) follows PORT unless set: make run PORT=8001.
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
-	@echo "Serving on http://127.0.0.1:8000/ (tasks run in-process: no CELERY_BROKER_URL)"
-	$(PY) manage.py runserver 127.0.0.1:8000
+	@echo "Serving on http://127.0.0.1:$(PORT)/ (SITE_URL=$$SITE_URL; tasks run in-process: no CELERY_BROKER_URL)"
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Browser tests need Debian's Chromium; install it when we can, else they skip loudly.
 chromium:

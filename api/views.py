@@ -250,11 +250,10 @@ class OptOutsView(WorkspaceAPIView):
                 actor=self.token.created_by,
                 event_details=self.api_details(),
             )
+        except optout_services.AlreadyOptedOut as error:
+            messages = error.message_dict["phone"]
+            raise Problem("already-opted-out", messages[0], errors={"phone": messages}) from None
         except DjangoValidationError as error:
-            phone_errors = getattr(error, "error_dict", {}).get("phone", [])
-            if any(e.code == "already_opted_out" for e in phone_errors):
-                messages = [m for e in phone_errors for m in e.messages]
-                raise Problem("already-opted-out", messages[0], errors={"phone": messages}) from None
             raise validation_problem(error, field="phone") from None
         location = reverse("api:opt-out", kwargs={"phone": optout.phone})
         return Response(

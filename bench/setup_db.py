@@ -21,8 +21,7 @@ def ready() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "emuchat.settings")
     # DEBUG off: Django would otherwise keep every query in memory.
     os.environ.setdefault("DEBUG", "false")
-    # Strong enough for DEBUG=false (emuchat/env.py); never used outside the benchmarks.
-    os.environ.setdefault("SECRET_KEY", "benchmark-only-" + "Qm3xT8vK2pW9rZ4nY7bL1cJ6hF0dG5sA-eUiOoPqRwEt")
+    os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-not-for-production-0123456789-abcdefghij")
     os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
     django.setup()

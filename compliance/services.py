@@ -50,11 +50,9 @@ def opt_out_by_link(*, link: OptOutLink) -> bool:
         optout_services.opt_out(
             workspace=link.workspace, phone=link.phone, method=Method.LINK, reason=LINK_REASON, reject_existing=True
         )
-    except ValidationError as error:
+    except optout_services.AlreadyOptedOut:
         # Checked under the number's lock, so two presses at once still give one entry and one event.
-        if any(e.code == "already_opted_out" for e in getattr(error, "error_dict", {}).get("phone", [])):
-            return True
-        raise
+        return True
     return False
 
 

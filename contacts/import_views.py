@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from imports import views as imports
 
-import_start, import_map, import_job, import_invalid = imports.views_for(imports.CONTACTS)
+from .import_target import NAME
+
+import_start, import_map, import_job, import_invalid = imports.views_for(NAME)

@@ -46,3 +46,24 @@ def route_task(name, args, kwargs, options, task=None, **kw):
 def ping() -> str:
     """A trivial round trip, used to prove a worker is listening."""
     return "pong"
+
+
+def task(name: str):
+    """The registered Celery task called ``name`` ("app.tasks.function").
+
+    A service queues its app's task by name: the tasks module imports the
+    service, so the service importing it back would make the two modules a
+    cycle (tests/test_layers.py). Tasks modules are found by autodiscovery,
+    which a web process without a worker has not run yet: it runs here once.
+    """
+    if name not in app.tasks:
+        app.loader.import_default_modules()
+    return app.tasks[name]
+
+
+def enqueue_on_commit(name: str, *args, countdown: int | None = None) -> None:
+    """Queue the task ``name`` with ``args`` once the current transaction commits."""
+    from django.db import transaction
+
+    queued = task(name)
+    transaction.on_commit(lambda: queued.apply_async(args, countdown=countdown))

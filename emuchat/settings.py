@@ -5,6 +5,7 @@ README.md lists every variable; docs/operations.md shows a production set.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
+    "emuchat",
     "workspaces",
     "contacts",
     "conversations",
@@ -48,6 +50,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "api",
     "axes",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -245,6 +248,8 @@ INBOUND_SPOOL_REDIS_URL = env.get_url(
 INBOUND_SPOOL_DIR = Path(env.get_str("INBOUND_SPOOL_DIR", str(BASE_DIR / "var" / "spool")))
 
 # Import and export.
+# Processes that read numbers while the import writes (0: read them in the import's own process).
+IMPORT_PARSE_PROCESSES = env.get_int("IMPORT_PARSE_PROCESSES", min(os.cpu_count() or 1, 4), minimum=0)
 IMPORT_MAX_UPLOAD_BYTES = env.get_int("IMPORT_MAX_UPLOAD_BYTES", 50 * 1024 * 1024, minimum=1024)
 EXPORT_RETENTION_DAYS = env.get_int("EXPORT_RETENTION_DAYS", 7, minimum=1)
 # Limits for XLSX uploads, checked before any XML is parsed (zip bombs, billions of cells).

@@ -27,14 +27,16 @@ from concurrent.futures import wait as wait_for
 from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection, connections, models, transaction
 from django.utils import timezone
 
-from optouts.models import ImportJob, JobStatus
+from emuchat.celery import enqueue_on_commit
 
-from . import jobs, staging
+from . import jobs, parsing, staging
 from .csv_out import ENCODING, neutralise
-from .mapping import Columns, RowReader, StagedRow, open_upload
+from .mapping import Columns, StagedRow, open_upload
+from .models import ImportJob, JobStatus
 from .reader import ImportFileError, Table
 from .storage import delete_quietly, local_path, move_into_place, partial_dir
 
@@ -44,60 +46,15 @@ log = logging.getLogger(__name__)
 # holds max_locks_per_transaction × max_connections (6,400 by default).
 BATCH = 1000
 CHECK_PROGRESS_EVERY = 20_000
+# Below this many rows, starting worker processes costs more than it saves.
+PARALLEL_FROM_ROWS = 20_000
 Phase = ImportJob.Phase
 Progress = Callable[[ImportJob], None]
-Writer = Callable[[ImportJob, list[StagedRow]], tuple[int, int]]
-
-
-def _write_optouts(job: ImportJob, rows: list[StagedRow]) -> tuple[int, int]:
-    from optouts import services
-
-    return services.import_batch(
-        workspace=job.workspace,
-        phones=[row.phone for row in rows],
-        reason=job.reason,
-        actor=job.requested_by,
-        import_job=job,
-    )
-
-
-def _write_contacts(job: ImportJob, rows: list[StagedRow]) -> tuple[int, int]:
-    from contacts import services
-
-    # Several contacts may share a number, so the table cannot say which rows
-    # this import added: the numbers it met are kept aside instead.
-    new = staging.first_seen(job.id, [row.phone for row in rows])
-    fresh = [(row.phone, row.name, row.email) for row in rows if row.phone in new]
-    consents = [(row.phone, row.number, row.consent) for row in rows if row.phone in new and row.consent]
-    if consents:
-        services.record_import_consents(
-            workspace=job.workspace,
-            import_id=job.id,
-            file_name=job.original_name,
-            column=job.headers[_consent_index(job)],
-            rows=consents,
-            actor=job.requested_by,
-        )
-    return services.import_batch(workspace=job.workspace, rows=fresh) if fresh else (0, 0)
-
-
-def _consent_index(job: ImportJob) -> int | None:
-    """A contacts file's consent column, by its header (contacts/consent_import.py)."""
-    from contacts.consent_import import consent_column
-
-    if job.kind != ImportJob.Kind.CONTACTS or not job.has_header_row:
-        return None
-    return consent_column(job.headers, taken=(job.phone_index, job.name_index, job.email_index))
-
-
-WRITERS: dict[str, Writer] = {ImportJob.Kind.OPTOUTS: _write_optouts, ImportJob.Kind.CONTACTS: _write_contacts}
 
 
 def enqueue(job: ImportJob, *, countdown: int | None = None) -> None:
-    """Send the job to a worker once the current transaction commits."""
-    from .tasks import run_import
-
-    transaction.on_commit(lambda: run_import.apply_async((job.id,), countdown=countdown))
+    """Send the job to a worker (imports.tasks.run_import) once the current transaction commits."""
+    enqueue_on_commit("imports.tasks.run_import", job.id, countdown=countdown)
 
 
 def run(job_id: int, *, on_progress: Progress | None = None, retry: bool = True) -> ImportJob | None:
@@ -143,7 +100,7 @@ def _reload(job: ImportJob) -> ImportJob:
 
 
 def interrupted_message(job: ImportJob) -> str:
-    noun = "contacts" if job.kind == ImportJob.Kind.CONTACTS else "numbers"
+    noun = job.target.noun
     added = ImportJob.objects.values_list("added", flat=True).get(id=job.id)  # as committed
     return (
         f"The import stopped because of an unexpected error after adding {added:,} {noun}. "
@@ -187,20 +144,42 @@ def _check(job: ImportJob, path: Path, report: Progress) -> None:
 
 
 def _import(job: ImportJob, path: Path, report: Progress) -> None:
-    columns = Columns(job.phone_index, job.name_index, job.email_index, _consent_index(job))
-    read = RowReader(columns, job.workspace.default_region, contacts=job.kind == ImportJob.Kind.CONTACTS)
-    resume_after = job.last_row
-    with _open(job, path) as table, _Pipeline(threaded=_can_overlap()) as pipeline:
-        batch: list[StagedRow] = []
-        for number, cells in table.rows():
-            if number <= resume_after:
-                continue  # committed by an earlier attempt
-            batch.append(read(number, cells))
-            if len(batch) == BATCH:
-                pipeline.submit(_write_batch, job, batch, report)
-                batch = []
-        if batch:
-            pipeline.submit(_write_batch, job, batch, report)
+    columns = Columns(job.phone_index, job.name_index, job.email_index)
+    consent = job.target.consent_column(job.headers, columns, has_header=job.has_header_row)
+    columns = Columns(job.phone_index, job.name_index, job.email_index, consent)
+    region = job.workspace.default_region
+    with (
+        _open(job, path) as table,
+        _parser(job, columns, region) as parse,
+        _Pipeline(threaded=_can_overlap()) as pipeline,
+    ):
+        for rows in parse(_batches(table.rows(), after=job.last_row)):
+            pipeline.submit(_write_batch, job, rows, report)
+
+
+def _batches(rows: Iterator[tuple[int, list[str]]], *, after: int) -> Iterator[list[tuple[int, list[str]]]]:
+    batch = []
+    for number, cells in rows:
+        if number <= after:
+            continue  # committed by an earlier attempt
+        batch.append((number, cells))
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@contextlib.contextmanager
+def _parser(job: ImportJob, columns: Columns, region: str) -> Iterator[parsing.Parse]:
+    """Parse in worker processes for a big file (see imports.parsing), else right here."""
+    processes = settings.IMPORT_PARSE_PROCESSES
+    if processes and (job.total_rows or 0) - job.last_row >= PARALLEL_FROM_ROWS:
+        with parsing.in_workers(job.kind, columns, region, processes=processes) as parse:
+            if parse is not None:
+                yield parse
+                return
+    yield parsing.in_process(job.target.parser(columns, region))
 
 
 def _write_batch(job: ImportJob, rows: list[StagedRow], report: Progress) -> None:
@@ -216,7 +195,7 @@ def _write_batch(job: ImportJob, rows: list[StagedRow], report: Progress) -> Non
         else:
             first[row.phone] = row
     with _batch_transaction():
-        added, existing = WRITERS[job.kind](job, list(first.values())) if first else (0, 0)
+        added, existing = job.target.write(job, list(first.values())) if first else (0, 0)
         # Neither added nor already there: met earlier in the file.
         duplicates += len(first) - added - existing
         staging.write_invalid(job.id, invalid)

@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from optouts.models import JobStatus
+from .models import JobStatus
 
 MAX_ATTEMPTS = 3
 RETRY_AFTER_SECONDS = 30

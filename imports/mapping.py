@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ PREVIEW_ROWS = 10
 _CONTENT_SCAN_ROWS = 50
 _LETTERS = re.compile(r"^[A-Za-z]{1,3}$")
 _validate_email = EmailValidator()
+# Lists repeat numbers, written the same way: a bounded cache skips phonenumbers for those.
+_parse_number = functools.lru_cache(maxsize=32_768)(phones.parse)
 
 
 def open_upload(path: str | os.PathLike[str], *, has_header: bool = True) -> Table:
@@ -95,7 +98,7 @@ class RowReader:
 
     def __call__(self, number: int, cells: list[str]) -> StagedRow:
         raw = cells[self.columns.phone] if self.columns.phone < len(cells) else ""
-        e164, problem = phones.parse(raw, self.region)
+        e164, problem = _parse_number(raw, self.region)
         if not self.contacts:
             return StagedRow(number, e164 or "", "" if e164 else raw, problem, raw=raw)
         name = self._cell(cells, self.columns.name)[:200]

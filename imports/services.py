@@ -14,14 +14,12 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
-from optouts.models import ImportJob, JobStatus
 from workspaces.models import Workspace
 
-from . import engine, mapping
+from . import engine, mapping, targets
+from .models import ImportJob, JobStatus
 from .reader import ImportFileError
 from .storage import local_path
-
-Kind = ImportJob.Kind
 
 
 @contextlib.contextmanager
@@ -46,12 +44,14 @@ def create_import(
     A file that cannot be imported raises ValidationError with the reason and
     leaves nothing behind.
     """
-    if kind not in Kind.values:
-        raise ValidationError(f"“{kind}” is not something we can import.")
+    try:
+        target = targets.get(kind)
+    except LookupError:
+        raise ValidationError(f"“{kind}” is not something we can import.") from None
     with _on_disk(upload) as path:
         try:
             found = mapping.inspect(
-                path, contacts=kind == Kind.CONTACTS, region=workspace.default_region, phone_column=phone_column
+                path, contacts=target.contacts, region=workspace.default_region, phone_column=phone_column
             )
         except ImportFileError as error:
             raise ValidationError({"file": error.message}) from None
@@ -110,11 +110,11 @@ def start_import(
     for label, index in (("phone", phone_column), ("name", name_column), ("email", email_column)):
         if index is not None and not 0 <= index < width:
             raise ValidationError({f"{label}_column": "Choose one of the file's columns."})
-    if job.kind != Kind.CONTACTS:
+    if not job.target.contacts:
         name_column = email_column = None
     with transaction.atomic():
         _set_columns(job, mapping.Columns(phone_column, name_column, email_column))
-        job.reason = (reason or "").strip() if job.kind == Kind.OPTOUTS else ""
+        job.reason = (reason or "").strip() if not job.target.contacts else ""
         job.status = JobStatus.PENDING
         job.heartbeat_at = timezone.now()
         fields = ["phone_index", "name_index", "email_index", "phone_column", "name_column", "email_column"]

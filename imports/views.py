@@ -1,6 +1,7 @@
 """The import pages, shared by opt-outs and contacts: Upload → Map → progress and summary.
 
-Each app gets its four views from :func:`views_for` with its :class:`Target`;
+Each app gets its four views from :func:`views_for` with its target's name
+(imports.targets);
 they are wrapped by ``workspace_view``, so ``request.workspace`` is set and
 non-members get 404.
 """
@@ -8,7 +9,6 @@ non-members get 404.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.conf import settings
@@ -16,60 +16,24 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from emuchat.forms import apply_validation_error
-from optouts.models import ImportJob, JobStatus
 from workspaces.access import workspace_view
 
-from . import mapping, services, uploads
+from . import mapping, services, targets, uploads
 from .forms import MapForm, UploadForm
+from .models import ImportJob, JobStatus
+from .targets import Target
 
 RECENT_JOBS = 10
 
 
-def _opted_out(workspace, numbers: list[str]) -> set[str]:
-    from optouts.services import opted_out_among
-
-    return opted_out_among(workspace=workspace, phones=numbers)
-
-
-def _contact_numbers(workspace, numbers: list[str]) -> set[str]:
-    from contacts.models import Contact
-
-    return set(Contact.objects.filter(workspace=workspace, phone__in=numbers).values_list("phone", flat=True))
-
-
-@dataclass(frozen=True)
-class Target:
-    kind: str
-    namespace: str  # URL namespace: "optouts" or "contacts"
-    title: str
-    existing_label: str  # the summary's "skipped because already there"
-    list_title: str  # the page the import adds to
-    # Which of these E.164 numbers are already there (the preview flags them as the import will skip them).
-    find_existing: Callable[..., set[str]] = _opted_out
-
-    @property
-    def contacts(self) -> bool:
-        return self.kind == ImportJob.Kind.CONTACTS
-
-    def url(self, name: str, request: HttpRequest, **kwargs) -> str:
-        return reverse(f"{self.namespace}:{name}", kwargs={"slug": request.workspace.slug, **kwargs})
-
-
-OPTOUTS = Target(ImportJob.Kind.OPTOUTS, "optouts", "Import opt-outs", "already opted out", "Opt-Outs")
-CONTACTS = Target(
-    ImportJob.Kind.CONTACTS, "contacts", "Import contacts", "already a contact", "Contacts", _contact_numbers
-)
-
-
 def _job(request: HttpRequest, target: Target, pk: int) -> ImportJob:
     return get_object_or_404(
-        ImportJob.objects.select_related("requested_by"), workspace=request.workspace, kind=target.kind, pk=pk
+        ImportJob.objects.select_related("requested_by"), workspace=request.workspace, kind=target.name, pk=pk
     )
 
 
@@ -100,7 +64,7 @@ def _upload(request: HttpRequest, target: Target, cap: uploads.SizeCapHandler) -
             try:
                 job = services.create_import(
                     workspace=request.workspace,
-                    kind=target.kind,
+                    kind=target.name,
                     upload=form.cleaned_data["file"],
                     actor=request.user,
                     reason=form.cleaned_data["reason"],
@@ -110,7 +74,7 @@ def _upload(request: HttpRequest, target: Target, cap: uploads.SizeCapHandler) -
                 apply_validation_error(form, error, "file")
             else:
                 return redirect(target.url("import_map", request, pk=job.pk))
-    jobs = ImportJob.objects.filter(workspace=request.workspace, kind=target.kind).order_by("-created_at", "-id")
+    jobs = ImportJob.objects.filter(workspace=request.workspace, kind=target.name).order_by("-created_at", "-id")
     status = 400 if form.errors else 200
     return render(
         request,
@@ -179,12 +143,8 @@ def map_columns(request: HttpRequest, target: Target, pk: int) -> HttpResponse:
 
 
 def _consent_label(target: Target, found: mapping.Inspection, columns: mapping.Columns) -> str:
-    """The contacts file's consent column, named on the Map step (contacts/consent_import.py)."""
-    from contacts.consent_import import consent_column
-
-    if not target.contacts or not found.has_header:
-        return ""
-    index = consent_column(found.headers, taken=(columns.phone, columns.name, columns.email))
+    """The file's consent column, named on the Map step, when the target reads one."""
+    index = target.consent_column(found.headers, columns, has_header=found.has_header)
     return "" if index is None else found.headers[index]
 
 
@@ -230,8 +190,8 @@ class ImportViews(NamedTuple):
     invalid: View
 
 
-def views_for(target: Target) -> ImportViews:
-    """One app's import views (upload, map, job, invalid rows), members only, for its URL module."""
+def views_for(name: str) -> ImportViews:
+    """One target's import views (upload, map, job, invalid rows), members only, for its app's URL module."""
 
     # csrf_exempt only defers the check: upload() installs the size cap first
     # (the token is in the body the cap must see) and then checks CSRF.
@@ -239,19 +199,19 @@ def views_for(target: Target) -> ImportViews:
     @workspace_view
     @require_http_methods(["GET", "POST"])
     def start(request: HttpRequest) -> HttpResponse:
-        return upload(request, target)
+        return upload(request, targets.get(name))
 
     @workspace_view
     @require_http_methods(["GET", "POST"])
     def map_(request: HttpRequest, pk: int) -> HttpResponse:
-        return map_columns(request, target, pk)
+        return map_columns(request, targets.get(name), pk)
 
     @workspace_view
     def job(request: HttpRequest, pk: int) -> HttpResponse:
-        return job_detail(request, target, pk)
+        return job_detail(request, targets.get(name), pk)
 
     @workspace_view
     def invalid(request: HttpRequest, pk: int) -> HttpResponse:
-        return invalid_rows(request, target, pk)
+        return invalid_rows(request, targets.get(name), pk)
 
     return ImportViews(start, map_, job, invalid)

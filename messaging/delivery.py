@@ -36,6 +36,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from emuchat import phones
+from emuchat.celery import task
 from optouts import services as optout_services
 
 from . import guard, quiet_hours, rate
@@ -57,6 +58,7 @@ Reason = Message.FailureReason
 # A delivery task waiting for its sender's rate hands its texts back after this
 # long, so a worker's warm shutdown never waits long for it.
 TASK_BUDGET_SECONDS = 2.0
+DELIVER_MESSAGES = "messaging.tasks.deliver_messages"  # queued by name: messaging.tasks imports this module
 UNCONFIRMED_HELP = "No answer from the provider; the text may have been sent — check before resending."
 
 _pool: ThreadPoolExecutor | None = None
@@ -285,28 +287,22 @@ def _executor() -> ThreadPoolExecutor:
 
 
 def _retry_later(messages: list[Message]) -> None:
-    from . import tasks
-
     by_delay: dict[int, list[int]] = defaultdict(list)
     for message in messages:
         by_delay[2 ** (message.attempts - 1)].append(message.pk)
     for delay, ids in by_delay.items():
-        tasks.deliver_messages.apply_async(args=[ids], countdown=delay)
+        task(DELIVER_MESSAGES).apply_async(args=[ids], countdown=delay)
 
 
 def _hand_back(ids: list[int]) -> None:
-    from . import tasks
-
-    tasks.deliver_messages.delay(ids)
+    task(DELIVER_MESSAGES).delay(ids)
 
 
 def enqueue(message_ids: list[int]) -> None:
     """Queue delivery tasks for these texts once the current transaction commits."""
-    from . import tasks
-
     size = settings.SMS_DELIVERY_CONCURRENCY
     for start in range(0, len(message_ids), size):
-        tasks.deliver_messages.delay_on_commit(message_ids[start : start + size])
+        task(DELIVER_MESSAGES).delay_on_commit(message_ids[start : start + size])
 
 
 def recover(*, now: datetime | None = None) -> dict[str, int]:

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 
-from optouts.models import JobStatus
+from imports.models import JobStatus
 
 
 def default_rate_per_second() -> int:

@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from emuchat.admin import ReadOnlyAdmin
 
-from .models import Consent, EvidenceDownload, ExportJob, ImportJob, OptOut, OptOutEvent
+from .models import Consent, EvidenceDownload, ExportJob, OptOut, OptOutEvent
 
 
 @admin.register(OptOut)
@@ -19,12 +19,6 @@ class OptOutEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "phone", "action", "method", "actor", "workspace"]
     list_filter = ["action", "method", "workspace"]
     search_fields = ["phone"]
-
-
-@admin.register(ImportJob)
-class ImportJobAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "kind", "status", "original_name", "added", "invalid", "workspace"]
-    list_filter = ["status", "kind"]
 
 
 @admin.register(ExportJob)

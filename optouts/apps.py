@@ -5,4 +5,8 @@ class OptoutsConfig(AppConfig):
     name = "optouts"
 
     def ready(self) -> None:
-        from emuchat import lookups  # noqa: F401 - registers the __any lookup
+        from imports import targets
+
+        from .import_target import TARGET
+
+        targets.register(TARGET)

@@ -19,13 +19,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contacts.models import Contact
+from emuchat.celery import enqueue_on_commit
 from imports import jobs
 from imports.csv_out import FORMULA_START, neutralise
+from imports.models import JobStatus
 from imports.storage import delete_quietly, move_into_place, partial_dir
 from workspaces import zones
 from workspaces.models import Workspace
 
-from .models import Consent, ExportJob, JobStatus, OptOut
+from .models import Consent, ExportJob, OptOut
 
 log = logging.getLogger(__name__)
 
@@ -296,9 +298,7 @@ def interrupted_message(job: ExportJob) -> str:
 
 
 def enqueue(job: ExportJob, *, countdown: int | None = None) -> None:
-    from .tasks import run_export
-
-    transaction.on_commit(lambda: run_export.apply_async((job.id,), countdown=countdown))
+    enqueue_on_commit("optouts.tasks.run_export", job.id, countdown=countdown)
 
 
 def download_page_url(job: ExportJob) -> str:

@@ -10,14 +10,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from imports import views as imports
+from imports.models import JobStatus
 from workspaces.access import workspace_view
 
 from . import exports
-from .models import ExportJob, JobStatus
+from .import_target import NAME
+from .models import ExportJob
 
 RECENT_EXPORTS = 10
 
-import_start, import_map, import_job, import_invalid = imports.views_for(imports.OPTOUTS)
+import_start, import_map, import_job, import_invalid = imports.views_for(NAME)
 
 
 class ExportForm(forms.Form):

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from imports.models import Job
+
 
 class Method(models.TextChoices):
     MANUAL = "manual", "Manual"
@@ -34,7 +36,7 @@ class OptOut(models.Model):
     )
     # The import that added this entry, so its summary can link to exactly those rows.
     import_job = models.ForeignKey(
-        "optouts.ImportJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        "imports.ImportJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     # Not stored: how many queued or scheduled texts the opt-out that returned this entry cancelled.
     cancelled_texts = 0
@@ -89,117 +91,17 @@ class OptOutEvent(models.Model):
         return f"{self.phone} {self.action} ({self.method})"
 
 
-class JobStatus(models.TextChoices):
-    MAPPING = "mapping", "Choosing columns"
-    PENDING = "pending", "Waiting to start"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Done"
-    FAILED = "failed", "Failed"
-
-
-class ImportJob(models.Model):
-    """One upload of a CSV/XLSX into the opt-out list or the contacts."""
-
-    class Kind(models.TextChoices):
-        OPTOUTS = "optouts", "Opt-outs"
-        CONTACTS = "contacts", "Contacts"
-
-    class Phase(models.TextChoices):
-        CHECKING = "checking", "Checking the file"
-        WRITING = "writing", "Importing rows"
-
-    Status = JobStatus
-
-    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="import_jobs")
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.OPTOUTS)
-    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.PENDING)
-    file = models.FileField(upload_to="imports/%Y/%m/", max_length=255)
-    original_name = models.CharField(max_length=255, blank=True)
-    phone_column = models.CharField(max_length=255, blank=True)
-    name_column = models.CharField(max_length=255, blank=True)
-    email_column = models.CharField(max_length=255, blank=True)
-    headers = models.JSONField(default=list, blank=True)
-    # False for a file whose first row is already data (one column of numbers, no header).
-    has_header_row = models.BooleanField(default=True)
-    phone_index = models.PositiveSmallIntegerField(null=True, blank=True)
-    name_index = models.PositiveSmallIntegerField(null=True, blank=True)
-    email_index = models.PositiveSmallIntegerField(null=True, blank=True)
-    reason = models.TextField(blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    total_rows = models.PositiveIntegerField(null=True, blank=True)
-    processed_rows = models.PositiveIntegerField(default=0)
-    added = models.PositiveIntegerField(default=0)
-    duplicates = models.PositiveIntegerField(default=0)
-    existing = models.PositiveIntegerField(default=0)
-    invalid = models.PositiveIntegerField(default=0)
-    cancelled_texts = models.PositiveIntegerField(
-        default=0, help_text="Queued or scheduled texts to the imported numbers that the import cancelled."
-    )
-    invalid_file = models.FileField(upload_to="imports/invalid/%Y/%m/", max_length=255, blank=True)
-    error = models.TextField(blank=True)
-    # The file is checked whole, then imported in batches; ``last_row`` is the
-    # spreadsheet row that ends the last batch committed (the restart point).
-    phase = models.CharField(max_length=10, choices=Phase.choices, blank=True)
-    last_row = models.PositiveIntegerField(default=0)
-    # Incremented by every claim; a batch commits only while it still matches,
-    # so a worker that lost the job cannot write behind its successor.
-    attempts = models.PositiveSmallIntegerField(default=0)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["workspace", "kind", "-created_at"], name="importjob_recent")]
-
-    def __str__(self) -> str:
-        return f"Import {self.pk} ({self.status})"
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in (JobStatus.PENDING, JobStatus.RUNNING)
-
-    @property
-    def percent(self) -> int:
-        """Checking the file (one quick read) fills the first tenth of the bar, importing the rest."""
-        if self.status == JobStatus.SUCCEEDED:
-            return 100
-        if not self.total_rows:
-            return 0
-        done = min(self.processed_rows, self.total_rows)
-        if self.phase == self.Phase.WRITING:
-            return 10 + done * 90 // self.total_rows
-        if self.phase == self.Phase.CHECKING:
-            return done * 10 // self.total_rows
-        return 0
-
-
-class ExportJob(models.Model):
-    Status = JobStatus
+class ExportJob(Job):
+    """One CSV export of a workspace's opt-out list (imports.jobs claims and fences it like an import)."""
 
     workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="export_jobs")
-    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.PENDING)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
     notify = models.BooleanField(default=False, help_text="Email the member when the file is ready.")
     include_consent = models.BooleanField(
         default=False, help_text="Add the number's latest consent record (when, how, wording) to each row."
     )
     file = models.FileField(upload_to="exports/%Y/%m/", max_length=255, blank=True)
-    total_rows = models.PositiveIntegerField(null=True, blank=True)
-    processed_rows = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
     size = models.BigIntegerField(null=True, blank=True, help_text="Bytes.")
-    attempts = models.PositiveSmallIntegerField(default=0)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
     notified_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     expired = models.BooleanField(default=False)
 
@@ -209,16 +111,6 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"Export {self.pk} ({self.status})"
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in (JobStatus.PENDING, JobStatus.RUNNING)
-
-    @property
-    def percent(self) -> int:
-        if self.status == JobStatus.SUCCEEDED:
-            return 100
-        return min(99, self.processed_rows * 100 // self.total_rows) if self.total_rows else 0
 
 
 class AppendOnlyQuerySet(models.QuerySet):

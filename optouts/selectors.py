@@ -27,9 +27,10 @@ from django.utils.text import Truncator
 from django.utils.timezone import localtime
 
 from contacts.models import Contact
+from imports.models import ImportJob
 from workspaces.models import Workspace
 
-from .models import Consent, EvidenceDownload, ImportJob, Method, OptOut, OptOutEvent
+from .models import Consent, EvidenceDownload, Method, OptOut, OptOutEvent
 
 BIG_LIST = 20_000
 BIG_LIST_STALE_SECONDS = 60
@@ -60,7 +61,7 @@ def import_for(workspace: Workspace, value) -> ImportJob | None:
         pk = int(value)
     except (TypeError, ValueError):
         return None
-    return ImportJob.objects.filter(workspace=workspace, kind=ImportJob.Kind.OPTOUTS, pk=pk).first()
+    return ImportJob.objects.filter(workspace=workspace, kind="optouts", pk=pk).first()
 
 
 def optouts_by_phone(workspace: Workspace, numbers: list[str]) -> dict[str, OptOut]:

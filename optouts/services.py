@@ -59,9 +59,19 @@ def _record(workspace: Workspace, phone: str, action: str, method: str, actor=No
     )
 
 
-def _already_opted_out(e164: str) -> ValidationError:
-    message = f"{phones.format_international(e164)} is already opted out."
-    return ValidationError({"phone": ValidationError(message, code="already_opted_out")})
+class AlreadyOptedOut(ValidationError):
+    """The number is on the list already: an add that must not repeat, or an edit onto a listed number.
+
+    A ValidationError on ``phone`` (code ``already_opted_out``), so forms show
+    it on the field; callers that treat it as an answer catch it by type.
+    """
+
+    CODE = "already_opted_out"
+
+    @classmethod
+    def for_number(cls, e164: str) -> AlreadyOptedOut:
+        message = f"{phones.format_international(e164)} is already opted out."
+        return cls({"phone": ValidationError(message, code=cls.CODE)})
 
 
 def _check_method(*, workspace: Workspace, method: str, actor, source_message) -> None:
@@ -181,7 +191,7 @@ def _write_opt_out(
                 _record(workspace, e164, Action.OPTED_OUT, method, actor, **details, **_cancelled(optout))
                 return optout
         if reject_existing:
-            raise _already_opted_out(e164)
+            raise AlreadyOptedOut.for_number(e164)
         details |= {"already_opted_out": True, "existing_method": existing.method}
         existing.cancelled_texts = _opted_out(workspace, [e164])
         _record(workspace, e164, Action.OPTED_OUT, method, actor, **details, **_cancelled(existing))
@@ -257,7 +267,7 @@ def edit_opt_out(*, workspace: Workspace, optout: OptOut, phone: str, reason: st
     with transaction.atomic():
         lock_numbers(workspace.id, [old_phone, new_phone])
         if new_phone != old_phone and OptOut.objects.filter(workspace=workspace, phone=new_phone).exists():
-            raise _already_opted_out(new_phone)
+            raise AlreadyOptedOut.for_number(new_phone)
         optout.phone, optout.reason = new_phone, reason
         optout.save(update_fields=["phone", "reason", "updated_at"])
         changes = {"old_phone": old_phone, "new_phone": new_phone, "old_reason": old_reason, "new_reason": reason}

@@ -14,6 +14,8 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from emuchat.celery import enqueue_on_commit
+
 from . import zones
 from .models import Invitation, Membership, MembershipEvent, Role, Workspace, validate_region, validate_time_zone
 
@@ -117,9 +119,7 @@ def set_quiet_hours(*, workspace: Workspace, enabled: bool, start: time, end: ti
 
 
 def _send_on_commit(invitation: Invitation) -> None:
-    from . import tasks
-
-    transaction.on_commit(lambda: tasks.send_invitation.delay(invitation.id))
+    enqueue_on_commit("workspaces.tasks.send_invitation", invitation.id)
 
 
 @transaction.atomic

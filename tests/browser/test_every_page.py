@@ -31,12 +31,13 @@ from compliance.models import LikelyOptOut, OptOutLink
 from contacts.models import Contact
 from conversations.models import Conversation
 from imports import services as import_services
+from imports.models import ImportJob
 from messaging import services as messaging_services
 from messaging.bulk import start_bulk_send
 from messaging.models import Message
 from optouts import exports
 from optouts import services as optout_services
-from optouts.models import ExportJob, ImportJob, Method, OptOut
+from optouts.models import ExportJob, Method, OptOut
 from tests.conftest import make_user
 from tests.support.axe import assert_accessible
 from tests.support.browser import wait_until_settled_on_a_phone

@@ -8,7 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from optouts.models import ImportJob, Method, OptOut
+from imports.models import ImportJob
+from optouts.models import Method, OptOut
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 

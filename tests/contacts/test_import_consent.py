@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from contacts.consent_import import consent_column, is_yes
 from contacts.models import Contact
-from optouts.models import Consent, JobStatus
+from imports.models import JobStatus
+from optouts.models import Consent
 from optouts.services import is_opted_out, opt_out
 from tests.imports.files import write_csv, write_xlsx
 from tests.imports.importing import run_import, upload

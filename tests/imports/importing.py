@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.files import File
 
 from imports import services
-from optouts.models import ImportJob
+from imports.models import ImportJob
 
 
 def upload(workspace, path: Path, *, kind: str = "optouts", actor=None, reason: str = "") -> ImportJob:

@@ -10,7 +10,8 @@ import pytest
 from django.urls import reverse
 
 from imports import engine, services
-from optouts.models import ImportJob, JobStatus, OptOut, OptOutEvent
+from imports.models import ImportJob, JobStatus
+from optouts.models import OptOut, OptOutEvent
 
 from .files import BILLION_LAUGHS, sheet_xml, write_csv, write_raw_xlsx, write_xlsx
 

@@ -8,9 +8,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from imports.models import ImportJob, JobStatus
 from optouts import exports
 from optouts import services as optout_services
-from optouts.models import ExportJob, ImportJob, JobStatus, Method, OptOut, OptOutEvent
+from optouts.models import ExportJob, Method, OptOut, OptOutEvent
 
 from .files import write_csv, write_xlsx
 

@@ -7,7 +7,8 @@ import html
 from django.urls import reverse
 
 from contacts.models import Contact
-from optouts.models import ImportJob, JobStatus, OptOut, OptOutEvent
+from imports.models import ImportJob, JobStatus
+from optouts.models import OptOut, OptOutEvent
 
 from .files import write_csv, write_xlsx
 from .importing import run_import
@@ -66,7 +67,7 @@ def test_contacts_import_through_the_pages(member_client, workspace, tmp_path, d
     with open(path, "rb") as handle:
         response = member_client.post(_url("import", workspace), {"file": handle}, follow=True)
     page = html.unescape(response.content.decode())
-    job = ImportJob.objects.get(kind=ImportJob.Kind.CONTACTS)
+    job = ImportJob.objects.get(kind="contacts")
     assert response.redirect_chain[-1][0] == _url("import_map", workspace, pk=job.pk)
     # Name, email and phone columns are detected and previewed as they will be stored.
     assert '<option value="3" selected>Cell phone</option>' in page

@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 
 from contacts.models import Contact
 from imports import jobs
+from imports.models import JobStatus
 from optouts import exports
 from optouts import services as optout_services
-from optouts.models import ExportJob, JobStatus, Method, OptOut
+from optouts.models import ExportJob, Method, OptOut
 from optouts.tasks import tidy_import_export_jobs
 from tests.support import services
 from workspaces.models import Workspace

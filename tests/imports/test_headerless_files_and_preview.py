@@ -7,8 +7,9 @@ import re
 
 from django.urls import reverse
 
+from imports.models import JobStatus
 from optouts import services as optout_services
-from optouts.models import JobStatus, Method, OptOut
+from optouts.models import Method, OptOut
 
 from .files import write_csv, write_xlsx
 from .importing import run_import, upload

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 
 import pytest
 from django.urls import reverse
 
-from imports import engine, jobs
+from imports import engine, jobs, targets
+from imports.models import ImportJob, JobStatus
 from optouts import services as optout_services
-from optouts.models import ImportJob, JobStatus, Method, OptOut, OptOutEvent
+from optouts.models import Method, OptOut, OptOutEvent
 
 from .files import write_csv, write_xlsx
 from .importing import run_import, upload
@@ -287,7 +289,8 @@ def test_a_crash_while_writing_resumes_without_duplicating_rows_events_or_counts
 ):
     monkeypatch.setattr(engine, "BATCH", 7)
     job = _started(workspace, member, _many_rows(tmp_path, 30))
-    real_writer = engine.WRITERS[ImportJob.Kind.OPTOUTS]
+    real_target = targets.get("optouts")
+    real_writer = real_target.write
     calls = []
 
     def crash_on_third_batch(job, rows):
@@ -297,7 +300,7 @@ def test_a_crash_while_writing_resumes_without_duplicating_rows_events_or_counts
             raise RuntimeError("worker lost")
         return real_writer(job, rows)
 
-    monkeypatch.setitem(engine.WRITERS, ImportJob.Kind.OPTOUTS, crash_on_third_batch)
+    monkeypatch.setitem(targets._registry, "optouts", replace(real_target, write=crash_on_third_batch))
     with django_capture_on_commit_callbacks(execute=False) as requeued:
         engine.run(job.id)
     job.refresh_from_db()
@@ -310,7 +313,7 @@ def test_a_crash_while_writing_resumes_without_duplicating_rows_events_or_counts
     )
     assert len(requeued) == 1  # handed back to the queue
 
-    monkeypatch.setitem(engine.WRITERS, ImportJob.Kind.OPTOUTS, real_writer)
+    monkeypatch.setitem(targets._registry, "optouts", real_target)
     engine.run(job.id)
 
     job.refresh_from_db()
@@ -393,7 +396,7 @@ def test_import_batch_off_postgresql_names_the_import_and_reason_on_each_event(w
     """Through import_batch itself: the details it builds reach the bulk_create path, and repeats are told apart."""
     monkeypatch.setattr(optout_services, "_insert_imported_pg", optout_services._insert_imported_orm)  # SQLite's path
     optout_services.opt_out(workspace=workspace, phone="+14155550124", method=Method.MANUAL)
-    job = ImportJob.objects.create(workspace=workspace, requested_by=member, reason="old list")
+    job = ImportJob.objects.create(workspace=workspace, kind="optouts", requested_by=member, reason="old list")
     batch = {"workspace": workspace, "reason": "old list", "actor": member, "import_job": job}
 
     assert optout_services.import_batch(phones=["+14155550123", "+14155550124", "+447911123456"], **batch) == (2, 1)

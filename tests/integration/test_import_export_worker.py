@@ -6,9 +6,10 @@ import pytest
 from django.core.files import File
 
 from imports import engine, services
+from imports.models import ImportJob, JobStatus
 from optouts import exports
 from optouts import services as optout_services
-from optouts.models import ExportJob, ImportJob, JobStatus, Method, OptOut, OptOutEvent
+from optouts.models import ExportJob, Method, OptOut, OptOutEvent
 from tests.imports.files import write_csv
 from tests.support import file_email_backend
 from tests.support.waits import wait_for

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from imports import engine, services
-from optouts.models import ImportJob, JobStatus
+from imports.models import ImportJob, JobStatus
 from workspaces.models import Workspace
 
 
@@ -44,7 +44,7 @@ class Command(BaseCommand):
             with open(path, "rb") as handle:
                 job = services.create_import(
                     workspace=workspace,
-                    kind=ImportJob.Kind.OPTOUTS,
+                    kind="optouts",
                     upload=File(handle, name=path.name),
                     actor=actor,
                     reason=reason,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import phonenumbers
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -96,7 +97,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS("Demo workspace ready" + (" (created)." if created else " (already there)."))
         )
-        self.stdout.write(f"  Log in at http://127.0.0.1:8000/ as  username: {USERNAME}  password: {PASSWORD}")
+        self.stdout.write(f"  Log in at {settings.SITE_URL}/ as  username: {USERNAME}  password: {PASSWORD}")
 
     def load(self) -> bool:
         user_model = get_user_model()
