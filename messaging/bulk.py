@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 
+from emuchat.celery import enqueue_on_commit
 from imports import jobs
 from optouts.models import OptOutEvent
 from workspaces.models import Workspace
@@ -62,9 +63,7 @@ def start_bulk_send(
 
 
 def enqueue(bulk_send: BulkSend, *, countdown: int | None = None) -> None:
-    from .tasks import run_bulk_send
-
-    transaction.on_commit(lambda: run_bulk_send.apply_async((bulk_send.id,), countdown=countdown))
+    enqueue_on_commit("messaging.tasks.run_bulk_send", bulk_send.id, countdown=countdown)
 
 
 def run(bulk_send_id: int) -> BulkSend | None:
