@@ -7,16 +7,8 @@ import re
 import pytest
 from django.core.exceptions import ValidationError
 
-from messaging.models import Message
 from optouts import services
 from optouts.models import Method, OptOut, OptOutEvent
-
-
-@pytest.fixture
-def entry(workspace, member):
-    return services.opt_out(
-        workspace=workspace, phone="+14155550123", method=Method.MANUAL, reason="Asked at the till", actor=member
-    )
 
 
 def test_an_entry_cannot_be_edited_through_another_workspace(entry, other_workspace):
@@ -32,21 +24,10 @@ def test_an_entry_cannot_be_removed_through_another_workspace(entry, other_works
     assert OptOut.objects.filter(pk=entry.pk).exists()
 
 
-def test_a_reply_entry_refusal_says_why(workspace):
-    inbound = Message.objects.create(
-        workspace=workspace,
-        direction="inbound",
-        from_phone="+14155550123",
-        to_phone="+14155550100",
-        body="STOP",
-        status="received",
-    )
-    optout = services.opt_out(
-        workspace=workspace, phone="+14155550123", method="reply", reason="STOP", source_message=inbound
-    )
+def test_a_reply_entry_refusal_says_why(reply_entry, workspace):
     expected = "A Reply opt-out keeps the recipient's own number and words; it can't be edited."
     with pytest.raises(ValidationError, match=f"^{re.escape(str([expected]))}$"):
-        services.edit_opt_out(workspace=workspace, optout=optout, phone="+14155550124", reason="x")
+        services.edit_opt_out(workspace=workspace, optout=reply_entry, phone="+14155550124", reason="x")
 
 
 def test_editing_to_a_number_another_workspace_lists_is_allowed(entry, workspace, other_workspace, member):
