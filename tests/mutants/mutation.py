@@ -28,6 +28,8 @@ WORK = ROOT / "build" / "mutation"
 # that are in scope. The one place to update when a module moves (messaging/guard.py, issue 11).
 SCOPE: dict[str, str | list[str]] = {
     "emuchat/phones.py": "*",
+    # The one clean-up of inbound text (issue 17 moved optouts.keywords.clean_text here).
+    "emuchat/text.py": "*",
     "optouts/keywords.py": "*",
     # All but the PostgreSQL-only bulk insert: this run is on SQLite (see docs/decisions.md).
     "optouts/services.py": [
@@ -77,6 +79,9 @@ TESTS = [
     "tests/optouts/test_add_and_opt_in.py",
     "tests/optouts/test_writer_locks.py",
     "tests/optouts/test_import_batch.py",
+    "tests/workspaces/test_bad_bytes.py",
+    "tests/messaging/test_delivery_steps.py",
+    "tests/messaging/test_provider_unsubscribed.py",
     "tests/imports/test_optouts_import.py::test_the_portable_insert_used_off_postgresql_adds_the_same_rows_and_events",
     "tests/imports/test_optouts_import.py::test_import_batch_off_postgresql_names_the_import_and_reason_on_each_event",
 ]
@@ -121,15 +126,50 @@ only_mutate = {_toml_list(list(SCOPE))}
 do_not_mutate_patterns = {_toml_list(escaped_patterns)}
 also_copy = {_toml_list([name for name in ALSO_COPY if (ROOT / name).exists()])}
 pytest_add_cli_args_test_selection = {_toml_list(existing_tests)}
-pytest_add_cli_args = ["-p", "no:playwright", "-q", "--no-header", "-W", "ignore", "--ds", "emuchat.mutation_settings"]
+pytest_add_cli_args = ["-p", "no:playwright", "-p", "emuchat.mutation_db", "-q", "--no-header", "-W", "ignore", "--ds", "emuchat.mutation_settings"]
 """
     (WORK / "pyproject.toml").write_text(pyproject)
-    # One SQLite test database on disk, built once and reused by every mutant's run (--reuse-db):
-    # an in-memory one would be migrated again for each of the ~1,300 mutants.
+    # One SQLite test database on disk, built once (the first pytest session keeps it as the template)
+    # and copied for every mutant's run (--reuse-db): an in-memory one would be migrated again for each
+    # mutant, and one shared file would take one writer at a time, so children could not run side by side.
     (WORK / "emuchat" / "mutation_settings.py").write_text(
         "from emuchat.settings import *  # noqa: F403\n\n"
         f"DATABASES['default']['TEST'] = {{'NAME': {str(WORK / 'mutation-test.sqlite3')!r}}}\n"
     )
+    (WORK / "emuchat" / "mutation_db.py").write_text(PER_PROCESS_DATABASE)
+
+
+# A pytest plugin (``-p emuchat.mutation_db``): each pytest session (mutmut forks one per mutant) works on
+# its own copy of the template test database, so ``--max-children`` above 1 never shares a writer.
+PER_PROCESS_DATABASE = '''"""Each pytest session on its own copy of the SQLite test database (tests/mutants/mutation.py)."""
+
+import os
+import shutil
+from pathlib import Path
+
+from django.conf import settings
+
+_state = {}
+
+
+def pytest_configure(config):
+    test = settings.DATABASES["default"]["TEST"]
+    template = Path(_state.setdefault("template", test["NAME"]))
+    own = template.with_name(f"{template.stem}-{os.getpid()}{template.suffix}")
+    if template.exists():
+        shutil.copyfile(template, own)
+    test["NAME"] = str(own)
+    _state["own"] = own
+
+
+def pytest_unconfigure(config):
+    template, own = Path(_state["template"]), _state.pop("own")
+    settings.DATABASES["default"]["TEST"]["NAME"] = str(template)
+    if own.exists() and not template.exists():
+        os.replace(own, template)
+    else:
+        own.unlink(missing_ok=True)
+'''
 
 
 def mutant_patterns() -> list[str]:
@@ -151,8 +191,8 @@ def in_scope(name: str) -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="keep build/mutation for `mutmut show <name>`")
-    # One child: the mutants share the one SQLite test database, which takes one writer at a time.
-    parser.add_argument("--max-children", type=int, default=1)
+    # Two children: each mutant's tests run on their own copy of the SQLite test database (mutation_db).
+    parser.add_argument("--max-children", type=int, default=2)
     parser.add_argument("--show", action="store_true", help="print each survivor's diff (slow: one mutmut call each)")
     parser.add_argument(
         "--report-only", action="store_true", help="score what a kept (maybe unfinished) build/mutation holds"

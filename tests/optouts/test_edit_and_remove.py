@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
+from messaging import services as messaging_services
+from messaging.models import Message
 from optouts import services
 from optouts.models import Method, OptOut, OptOutEvent
 
@@ -84,3 +88,19 @@ def test_a_removal_records_who_removed_it_and_what_was_there(entry, workspace, t
         "opted_out_at": entry.created_at.isoformat(),
         "token": "api-1",
     }
+
+
+def test_editing_to_a_new_number_cancels_the_texts_waiting_to_go_to_it_in_this_workspace_only(
+    entry, workspace, other_workspace, member
+):
+    later = timezone.now() + timedelta(days=1)
+    waiting = messaging_services.send_message(workspace=workspace, to="+14155550124", body="Sale", scheduled_for=later)
+    elsewhere = messaging_services.send_message(
+        workspace=other_workspace, to="+14155550124", body="Sale", scheduled_for=later
+    )
+
+    edited = services.edit_opt_out(workspace=workspace, optout=entry, phone="+14155550124", reason="", actor=member)
+
+    assert edited.cancelled_texts == 1
+    assert Message.objects.get(pk=waiting.pk).status == "cancelled"
+    assert Message.objects.get(pk=elsewhere.pk).status == "scheduled"
