@@ -82,6 +82,7 @@ TESTS = [
     "tests/workspaces/test_bad_bytes.py",
     "tests/messaging/test_delivery_steps.py",
     "tests/messaging/test_provider_unsubscribed.py",
+    "tests/messaging/test_send_message.py",
     "tests/imports/test_optouts_import.py::test_the_portable_insert_used_off_postgresql_adds_the_same_rows_and_events",
     "tests/imports/test_optouts_import.py::test_import_batch_off_postgresql_names_the_import_and_reason_on_each_event",
 ]

@@ -84,6 +84,13 @@ def test_opt_outs_are_scoped_to_their_workspace(workspace, other_workspace, memb
     assert not services.is_opted_out(workspace=other_workspace, phone="+14155550123")
 
 
+def test_is_opted_out_reads_a_number_as_the_workspace_writes_it(workspace, other_workspace, member):
+    services.opt_out(workspace=workspace, phone="+14155550123", method=Method.MANUAL, actor=member)
+    services.opt_out(workspace=other_workspace, phone="+447911123456", method=Method.MANUAL)
+    assert services.is_opted_out(workspace=workspace, phone="(415) 555-0123")
+    assert services.is_opted_out(workspace=other_workspace, phone="07911 123456")
+
+
 def test_edit_changes_number_and_reason_with_old_and_new_in_history(entry, workspace, member):
     services.edit_opt_out(workspace=workspace, optout=entry, phone="(415) 555-0124", reason="fixed", actor=member)
     entry.refresh_from_db()
