@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
+import json
 import os
 import re
 import shutil
@@ -61,6 +62,34 @@ POSTGRESQL_ONLY_LINES = [
     r"_insert_imported_pg\(",
     r"lock_(?:numbers|pairs)\(.*shared=True",
 ]
+# Surviving mutants that change nothing anyone can observe, left out of the score (each one is listed
+# with its reason in docs/decisions.md, issue 17). Names are mutmut's: re-check them when a function changes.
+_DEFAULT_REGION = "phonenumbers reads a number with a leading + the same with no, an unknown or the default region"
+_BIGGER_QUERY = "a narrower filter than needed: the set difference after it gives the same numbers"
+_SAME_ROW = "save() of every field instead of the changed ones writes the same row"
+EQUIVALENT: dict[str, str] = {
+    "emuchat.phones.x_search_digits__mutmut_1": "the default region '' or 'XXXX': both unknown, parse() reads the same",
+    "emuchat.phones.x_search_digits__mutmut_4": "an empty query becomes 'XXXX' instead of '': neither has a digit",
+    "emuchat.phones.x_search_digits__mutmut_7": "parse('') is tried anyway: an empty text parses to nothing",
+    "emuchat.phones.x_search_digits__mutmut_12": "the unused reason of an empty query",
+    "emuchat.phones.x_mask__mutmut_4": "phonenumbers.parse(e164) without None: None is the default",
+    "emuchat.phones.x_mask__mutmut_15": "max(hidden, 1) for max(hidden, 0): fewer than 3 hidden digits show one group",
+    "messaging.services.x_send_message__mutmut_74": "an exempt text ignores its schedule: both callers "
+    "(the opt-out confirmation and the HELP reply) send at once, never scheduled",
+    "messaging.services.x_send_message__mutmut_76": _SAME_ROW,
+    "messaging.delivery.x_record_provider_opt_out__mutmut_2": _DEFAULT_REGION,
+    "messaging.delivery.x_record_provider_opt_out__mutmut_5": _DEFAULT_REGION,
+    "messaging.delivery.x_record_provider_opt_out__mutmut_6": "the check is never true for a text the guard let "
+    "through: the guard refuses (raises on) a to_phone that does not parse, before any provider call",
+    "messaging.delivery.x_record_provider_opt_out__mutmut_14": "error_code left to its default 21610: the only "
+    "code in PROVIDER_UNSUBSCRIBED",
+    "optouts.services.x_edit_opt_out__mutmut_30": _SAME_ROW,
+    "optouts.services.x_import_batch__mutmut_68": "the import's own events without workspace=: an import id "
+    "belongs to one workspace",
+    "optouts.services.x_import_batch__mutmut_69": _BIGGER_QUERY,
+    "optouts.services.x_import_batch__mutmut_70": "without action=: an import writes only opted_out events",
+    "optouts.services.x__insert_imported_orm__mutmut_10": _BIGGER_QUERY,
+}
 # The tests that cover them: fast, no browser, no worker.
 TESTS = [
     "tests/optouts/test_phones.py",
@@ -101,6 +130,10 @@ PACKAGES = [
 ALSO_COPY = ["manage.py", "templates", "static", "demo"]
 
 
+PYTEST_ARGS = ["-p", "no:playwright", "-p", "emuchat.mutation_db", "-q", "--no-header", "-W", "ignore"]
+PYTEST_ARGS += ["--ds", "emuchat.mutation_settings"]
+
+
 def _toml_list(items: list[str]) -> str:
     return "[" + ", ".join(f'"{item}"' for item in items) + "]"
 
@@ -127,7 +160,7 @@ only_mutate = {_toml_list(list(SCOPE))}
 do_not_mutate_patterns = {_toml_list(escaped_patterns)}
 also_copy = {_toml_list([name for name in ALSO_COPY if (ROOT / name).exists()])}
 pytest_add_cli_args_test_selection = {_toml_list(existing_tests)}
-pytest_add_cli_args = ["-p", "no:playwright", "-p", "emuchat.mutation_db", "-q", "--no-header", "-W", "ignore", "--ds", "emuchat.mutation_settings"]
+pytest_add_cli_args = {_toml_list(PYTEST_ARGS)}
 """
     (WORK / "pyproject.toml").write_text(pyproject)
     # One SQLite test database on disk, built once (the first pytest session keeps it as the template)
@@ -142,7 +175,7 @@ pytest_add_cli_args = ["-p", "no:playwright", "-p", "emuchat.mutation_db", "-q",
 
 # A pytest plugin (``-p emuchat.mutation_db``): each pytest session (mutmut forks one per mutant) works on
 # its own copy of the template test database, so ``--max-children`` above 1 never shares a writer.
-PER_PROCESS_DATABASE = '''"""Each pytest session on its own copy of the SQLite test database (tests/mutants/mutation.py)."""
+PER_PROCESS_DATABASE = '''"""Each pytest session on its own copy of the SQLite test database (tests/mutants)."""
 
 import os
 import shutil
@@ -189,6 +222,9 @@ def in_scope(name: str) -> bool:
     return any(fnmatch.fnmatchcase(name, pattern) for pattern in mutant_patterns())
 
 
+RESULTS = ROOT / "build" / "mutation-results.json"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="keep build/mutation for `mutmut show <name>`")
@@ -198,31 +234,62 @@ def main() -> int:
     parser.add_argument(
         "--report-only", action="store_true", help="score what a kept (maybe unfinished) build/mutation holds"
     )
+    parser.add_argument(
+        "--survivors",
+        action="store_true",
+        help=f"run only what the last run ({RESULTS.name}) did not kill: survivors, mutants it did not reach and new "
+        "ones; the others keep their result (a kill stays a kill while tests are only added)",
+    )
     args = parser.parse_args()
     mutmut = Path(sys.executable).with_name("mutmut")
     env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "CELERY_BROKER_URL", "CI"}}
     if args.report_only:
         return report(mutmut, env, keep=True, show=args.show)
+    previous = json.loads(RESULTS.read_text()) if args.survivors and RESULTS.exists() else {}
     prepare()
-    run = subprocess.run(
-        [mutmut, "run", "--max-children", str(args.max_children), *mutant_patterns()], cwd=WORK, env=env
-    )
+    patterns = mutant_patterns()
+    if previous:
+        generated = subprocess.run(
+            [mutmut, "run", "--max-children", str(args.max_children), "no-such-mutant"],
+            cwd=WORK,
+            env=env,
+            capture_output=True,
+        )  # generates the mutants only: the name matches none
+        del generated
+        names = [name for name in _statuses(mutmut, env) if in_scope(name)]
+        patterns = [name for name in names if previous.get(name, "survived") != "killed"]
+        print(f"re-running {len(patterns)} of {len(names)} mutants (survivors and new ones)")
+    run = subprocess.run([mutmut, "run", "--max-children", str(args.max_children), *patterns], cwd=WORK, env=env)
     if run.returncode != 0:
         print(f"mutmut run failed with exit status {run.returncode}", file=sys.stderr)
         return run.returncode
-    return report(mutmut, env, keep=args.keep, show=args.show)
+    return report(mutmut, env, keep=args.keep, show=args.show, previous=previous)
 
 
-def report(mutmut: Path, env: dict[str, str], *, keep: bool, show: bool) -> int:
+def _statuses(mutmut: Path, env: dict[str, str]) -> dict[str, str]:
     listing = subprocess.run(
         [mutmut, "results", "--all", "true"], cwd=WORK, env=env, capture_output=True, text=True, check=True
     ).stdout
-    statuses = dict(re.findall(r"^\s*(\S+): (.+)$", listing, flags=re.M))
-    scored = {name: status.strip() for name, status in statuses.items() if in_scope(name)}
+    return {name: status.strip() for name, status in re.findall(r"^\s*(\S+): (.+)$", listing, flags=re.M)}
+
+
+def report(mutmut: Path, env: dict[str, str], *, keep: bool, show: bool, previous: dict[str, str] | None = None) -> int:
+    scored = {name: status for name, status in _statuses(mutmut, env).items() if in_scope(name)}
+    for name, status in scored.items():
+        if status == "not checked" and (previous or {}).get(name) == "killed":
+            scored[name] = "killed"
+    RESULTS.write_text(json.dumps(scored, indent=0, sort_keys=True))
     unchecked = [name for name, status in scored.items() if status == "not checked"]
     if unchecked:
         print(f"{len(unchecked)} mutants not run yet (unfinished run): left out of the score below")
         scored = {name: status for name, status in scored.items() if status != "not checked"}
+    stale = sorted(set(EQUIVALENT) - set(scored))
+    if stale:
+        print(f"EQUIVALENT names no mutant has any more (update the list): {', '.join(stale)}")
+    equivalent = sorted(name for name, status in scored.items() if status != "killed" and name in EQUIVALENT)
+    for name in equivalent:
+        print(f"equivalent, left out: {name}: {EQUIVALENT[name]}")
+        del scored[name]
     survivors = sorted(name for name, status in scored.items() if status != "killed")
     killed = len(scored) - len(survivors)
     for name in survivors:
