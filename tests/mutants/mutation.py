@@ -223,6 +223,7 @@ def in_scope(name: str) -> bool:
 
 
 RESULTS = ROOT / "build" / "mutation-results.json"
+KILLED = {"killed", "timeout"}
 
 
 def main() -> int:
@@ -257,7 +258,7 @@ def main() -> int:
         )  # generates the mutants only: the name matches none
         del generated
         names = [name for name in _statuses(mutmut, env) if in_scope(name)]
-        patterns = [name for name in names if previous.get(name, "survived") != "killed"]
+        patterns = [name for name in names if previous.get(name, "survived") not in KILLED]
         print(f"re-running {len(patterns)} of {len(names)} mutants (survivors and new ones)")
     run = subprocess.run([mutmut, "run", "--max-children", str(args.max_children), *patterns], cwd=WORK, env=env)
     if run.returncode != 0:
@@ -276,8 +277,8 @@ def _statuses(mutmut: Path, env: dict[str, str]) -> dict[str, str]:
 def report(mutmut: Path, env: dict[str, str], *, keep: bool, show: bool, previous: dict[str, str] | None = None) -> int:
     scored = {name: status for name, status in _statuses(mutmut, env).items() if in_scope(name)}
     for name, status in scored.items():
-        if status == "not checked" and (previous or {}).get(name) == "killed":
-            scored[name] = "killed"
+        if status == "not checked" and (previous or {}).get(name) in KILLED:
+            scored[name] = previous[name]
     RESULTS.write_text(json.dumps(scored, indent=0, sort_keys=True))
     unchecked = [name for name, status in scored.items() if status == "not checked"]
     if unchecked:
@@ -286,11 +287,13 @@ def report(mutmut: Path, env: dict[str, str], *, keep: bool, show: bool, previou
     stale = sorted(set(EQUIVALENT) - set(scored))
     if stale:
         print(f"EQUIVALENT names no mutant has any more (update the list): {', '.join(stale)}")
-    equivalent = sorted(name for name, status in scored.items() if status != "killed" and name in EQUIVALENT)
+    equivalent = sorted(name for name, status in scored.items() if status not in KILLED and name in EQUIVALENT)
     for name in equivalent:
         print(f"equivalent, left out: {name}: {EQUIVALENT[name]}")
         del scored[name]
-    survivors = sorted(name for name, status in scored.items() if status != "killed")
+    # A timeout is a kill: mutmut limits CPU seconds (not wall time), so only a mutant that really made
+    # the code far slower (a 100,000-query loop) runs out of them.
+    survivors = sorted(name for name, status in scored.items() if status not in KILLED)
     killed = len(scored) - len(survivors)
     for name in survivors:
         print(f"survived: {name}")

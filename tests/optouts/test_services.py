@@ -162,3 +162,11 @@ def test_concurrent_duplicate_opt_outs_make_one_row_and_never_raise(postgres, wo
     assert errors == []
     assert OptOut.objects.filter(workspace=workspace, phone="+14155550123").count() == 1
     assert OptOutEvent.objects.filter(phone="+14155550123").count() == 6
+
+
+def test_a_listed_e164_number_is_found_as_stored_even_if_phonenumbers_no_longer_accepts_it(workspace):
+    # Stored in E.164 before a phonenumbers update changed its mind: the guard must still find it,
+    # not re-validate it and refuse the check.
+    services.import_batch(workspace=workspace, phones=["+15550001234"])
+    assert services.is_opted_out(workspace=workspace, phone="+15550001234")
+    assert services.opted_out_among(workspace=workspace, phones=["+15550001234"]) == {"+15550001234"}
