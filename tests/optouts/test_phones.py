@@ -21,6 +21,7 @@ from emuchat import phones
 )
 def test_common_writings_become_e164(raw, region, expected):
     assert phones.normalize(raw, region) == expected
+    assert phones.parse(raw, region) == (expected, "")  # a number read has no reason against it
 
 
 @pytest.mark.parametrize("raw", ["abc", "12", "+1 415 555", "4.47911E+11", "", "   ", "+999 1234567"])
