@@ -13,6 +13,7 @@ from optouts.keywords import (
     contains_word,
     is_help_request,
     match_keyword,
+    normalize,
     starts_with_any,
 )
 
@@ -166,3 +167,18 @@ def test_a_message_starts_with_a_keyword_even_when_the_keyword_is_all_of_it():
     assert starts_with_any("Baja", ["BAJA"])
     assert starts_with_any("baja la música", ["BAJA"])
     assert not starts_with_any("Bajamos la música", ["BAJA"])
+
+
+@pytest.mark.parametrize("text", ["👉 STOP", '«"STOP"»', "¡¡STOP!!"])
+def test_several_symbols_before_the_keyword_are_ignored(text):
+    assert match_keyword(text) == "opt_out"
+
+
+def test_control_characters_inside_a_word_are_not_part_of_it():
+    assert normalize("S\x07TO\x00P\x1b now") == "STOP now"
+    assert match_keyword("S\x00TOP") == "opt_out"
+
+
+def test_an_empty_text_normalises_to_nothing():
+    assert normalize("") == ""
+    assert normalize(None) == ""
