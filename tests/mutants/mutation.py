@@ -253,13 +253,13 @@ def main() -> int:
     prepare()
     patterns = mutant_patterns()
     if previous:
-        generated = subprocess.run(
+        # Generates the mutants (and the stats) only: the name matches none, so mutmut stops there.
+        subprocess.run(
             [mutmut, "run", "--max-children", str(args.max_children), "no-such-mutant"],
             cwd=WORK,
             env=env,
             capture_output=True,
-        )  # generates the mutants only: the name matches none
-        del generated
+        )
         names = [name for name in _statuses(mutmut, env) if in_scope(name)]
         patterns = [name for name in names if previous.get(name, "survived") not in KILLED]
         print(f"re-running {len(patterns)} of {len(names)} mutants (survivors and new ones)")
