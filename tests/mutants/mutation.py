@@ -1,13 +1,16 @@
 """``make mutation``: mutmut over the modules that keep the opt-out promise, one score line at the end.
 
-    .venv/bin/python tests/mutants/mutation.py [--keep]
+    .venv/bin/python tests/mutants/mutation.py [--keep] [--survivors] [--max-children 2]
 
 Copies the project into ``build/mutation/`` (the working tree is never
-touched), writes mutmut's settings there from ``MODULES`` and ``TESTS`` below,
+touched), writes mutmut's settings there from ``SCOPE`` and ``TESTS`` below,
 runs ``mutmut run`` on the embedded defaults (SQLite, tasks in-process: the
-covering tests pass on it and it costs a fraction of PostgreSQL), then prints
-every surviving mutant and, last, exactly one line:
-``mutation score: K/N (P%)``. A mutant no test reaches counts as survived.
+covering tests pass on it and it costs a fraction of PostgreSQL; two children,
+each on its own copy of the test database), then prints every surviving mutant
+and, last, exactly one line: ``mutation score: K/N (P%)``. A mutant no test
+reaches counts as survived; a timeout counts as killed; the mutants named in
+``EQUIVALENT`` are left out. ``--survivors`` re-runs only what the last run
+(``build/mutation-results.json``) did not kill.
 """
 
 from __future__ import annotations
