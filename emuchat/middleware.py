@@ -18,7 +18,7 @@ def _cleaned(data: QueryDict) -> QueryDict:
 
 
 class CleanInputMiddleware:
-    """Cleans query parameters (``emuchat.text.clean_text``); a path with NUL or another control character is a 400.
+    """Drops NUL (and replaces lone surrogates) in query parameters; a path with NUL is a 400.
 
     Bodies are not touched here: reading one early would stop an upload view from
     setting its own upload handlers, and the webhook's signature covers the exact

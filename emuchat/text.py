@@ -15,7 +15,6 @@ import re
 # Unicode's control characters (category Cc: C0, DEL and C1), less tab, newline and carriage return.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_UNCLEAN = re.compile(f"{_CONTROL.pattern}|{_SURROGATE.pattern}")
 REPLACEMENT = "\ufffd"
 
 
@@ -27,5 +26,5 @@ def clean_text(value: str | None) -> str:
 
 
 def is_clean(value: str) -> bool:
-    """Whether ``clean_text`` would leave ``value`` as it is."""
-    return not _UNCLEAN.search(value)
+    """No NUL and no lone surrogate: what PostgreSQL and UTF-8 cannot hold (a path with one is a 400)."""
+    return "\x00" not in value and not _SURROGATE.search(value)
