@@ -303,11 +303,6 @@ def set_sender_rate(*, workspace: Workspace, sender: SenderNumber, rate_per_seco
     return sender
 
 
-def cancel_pending(*, workspace: Workspace, phone: str) -> int:
-    """Cancel every queued or scheduled text to ``phone``; returns how many."""
-    return cancel_pending_to(workspace=workspace, phones=[phone])
-
-
 def cancel_pending_to(*, workspace: Workspace, phones: list[str]) -> int:
     """Cancel the queued and scheduled texts to ``phones``, in one update; returns how many.
 

@@ -23,6 +23,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Literal
 
+from emuchat.text import clean_text  # noqa: F401  (re-exported: the keyword matcher's callers clean with it)
+
 KeywordResult = Literal["opt_out", "opt_in"]
 
 # The order documents precedence: UNSUBSCRIBE is an opt-out, never an opt-in.
@@ -37,14 +39,6 @@ HELP_WORDS: tuple[str, ...] = ("HELP", "INFO")
 # Between the words of a two-word keyword: "OPT OUT" also matches "opt-out" and "opt  out".
 _WORD_GAP = re.compile(r"[\s_\-]+")
 _WORD = re.compile(r"[^\W_]+")
-
-
-def clean_text(text: str) -> str:
-    """``text`` as it may be stored: NUL and other control characters dropped (tabs and newlines kept).
-
-    PostgreSQL refuses NUL in a text column; an inbound STOP must never fail on it.
-    """
-    return "".join(char for char in (text or "") if char in "\t\n\r" or unicodedata.category(char) != "Cc")
 
 
 def normalize(text: str) -> str:

@@ -11,6 +11,22 @@ from django.contrib.sessions.backends.db import SessionStore
 ARTIFACTS = Path(os.environ.get("BROWSER_ARTIFACTS", "build/screenshots"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _live_server_connection_stays_shared(live_server):
+    """Keep the in-memory SQLite connection shareable while any live-server thread may still hold it.
+
+    pytest-django ends the sharing when it stops the live server, but a request thread serving a
+    keep-alive connection ends only when its client hangs up, and then closes the connection it
+    borrowed: a DatabaseError in that thread, two PytestUnhandledThreadExceptionWarnings at the end of
+    the SQLite run. One more share, never handed back: the connection goes with the in-memory test
+    database when the session ends. (On PostgreSQL nothing is shared and this does nothing.) Asking
+    for the live server here also starts it before the browser, so the browser closes first.
+    """
+    for connection in live_server.thread.connections_override.values():
+        connection.inc_thread_sharing()
+    yield
+
+
 @pytest.fixture
 def app_url(live_server, settings):
     settings.SITE_URL = live_server.url

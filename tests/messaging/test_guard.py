@@ -242,7 +242,7 @@ def test_cancel_pending_cancels_queued_and_scheduled_only(
     )
     with django_capture_on_commit_callbacks(execute=True):
         sent = services.send_message(workspace=workspace, to="+14155550123", body="Done")
-    assert services.cancel_pending(workspace=workspace, phone="+14155550123") == 2
+    assert services.cancel_pending_to(workspace=workspace, phones=["+14155550123"]) == 2
     statuses = {m.pk: m.status for m in Message.objects.all()}
     assert statuses[queued.pk] == statuses[scheduled.pk] == "cancelled"
     assert statuses[sent.pk] == "sent"

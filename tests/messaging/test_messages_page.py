@@ -84,7 +84,7 @@ def test_status_filter_shows_only_that_status(member_client, workspace, member):
 
 def test_cancelled_status_says_it_will_not_be_sent(member_client, workspace):
     message = services.send_message(workspace=workspace, to="+14155550123", body="x")
-    services.cancel_pending(workspace=workspace, phone="+14155550123")
+    services.cancel_pending_to(workspace=workspace, phones=["+14155550123"])
     cells = row(member_client.get(url("list")).content.decode(), message)
     assert "Cancelled" in cells and "it will not be sent" in cells
 

@@ -145,3 +145,23 @@ def test_connecting_without_credentials_says_what_to_do(member_client, workspace
     existing = workspace.sender_numbers.get()
     response = member_client.post(f"{URL}{existing.pk}/connect/", follow=True)
     assert "no Twilio credentials" in _text(response)
+
+
+def _actions(page: str, number: SenderNumber) -> str:
+    row = page[page.index(f'data-number="{number.phone}"') :]
+    return row[: row.index("</tr>")]
+
+
+def test_each_number_offers_remove_behind_its_confirmation_and_wiring_only_with_credentials(
+    member_client, workspace, settings
+):
+    number = workspace.sender_numbers.get()
+    settings.TWILIO_ACCOUNT_SID = ""
+    without = _actions(member_client.get(URL).content.decode(), number)
+    assert f'href="/w/acme/settings/numbers/{number.pk}/remove/">Remove</a>' in without
+    assert 'aria-label="Actions for +1 415-555-0100"' in without
+    assert "Point Twilio webhooks here" not in without
+    settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN = SID, "numbers-token"
+    with_credentials = _actions(member_client.get(URL).content.decode(), number)
+    assert f'action="/w/acme/settings/numbers/{number.pk}/connect/"' in with_credentials
+    assert "Point Twilio webhooks here</button>" in with_credentials

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
+from messaging import services as messaging_services
 from messaging.models import Message
 from optouts import services
 from optouts.models import Method, OptOut, OptOutEvent
-
-
-@pytest.fixture
-def entry(workspace, member):
-    return services.opt_out(
-        workspace=workspace, phone="+14155550123", method=Method.MANUAL, reason="Asked at the till", actor=member
-    )
 
 
 def test_an_entry_cannot_be_edited_through_another_workspace(entry, other_workspace):
@@ -32,21 +28,10 @@ def test_an_entry_cannot_be_removed_through_another_workspace(entry, other_works
     assert OptOut.objects.filter(pk=entry.pk).exists()
 
 
-def test_a_reply_entry_refusal_says_why(workspace):
-    inbound = Message.objects.create(
-        workspace=workspace,
-        direction="inbound",
-        from_phone="+14155550123",
-        to_phone="+14155550100",
-        body="STOP",
-        status="received",
-    )
-    optout = services.opt_out(
-        workspace=workspace, phone="+14155550123", method="reply", reason="STOP", source_message=inbound
-    )
+def test_a_reply_entry_refusal_says_why(reply_entry, workspace):
     expected = "A Reply opt-out keeps the recipient's own number and words; it can't be edited."
     with pytest.raises(ValidationError, match=f"^{re.escape(str([expected]))}$"):
-        services.edit_opt_out(workspace=workspace, optout=optout, phone="+14155550124", reason="x")
+        services.edit_opt_out(workspace=workspace, optout=reply_entry, phone="+14155550124", reason="x")
 
 
 def test_editing_to_a_number_another_workspace_lists_is_allowed(entry, workspace, other_workspace, member):
@@ -103,3 +88,19 @@ def test_a_removal_records_who_removed_it_and_what_was_there(entry, workspace, t
         "opted_out_at": entry.created_at.isoformat(),
         "token": "api-1",
     }
+
+
+def test_editing_to_a_new_number_cancels_the_texts_waiting_to_go_to_it_in_this_workspace_only(
+    entry, workspace, other_workspace, member
+):
+    later = timezone.now() + timedelta(days=1)
+    waiting = messaging_services.send_message(workspace=workspace, to="+14155550124", body="Sale", scheduled_for=later)
+    elsewhere = messaging_services.send_message(
+        workspace=other_workspace, to="+14155550124", body="Sale", scheduled_for=later
+    )
+
+    edited = services.edit_opt_out(workspace=workspace, optout=entry, phone="+14155550124", reason="", actor=member)
+
+    assert edited.cancelled_texts == 1
+    assert Message.objects.get(pk=waiting.pk).status == "cancelled"
+    assert Message.objects.get(pk=elsewhere.pk).status == "scheduled"

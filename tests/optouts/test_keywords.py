@@ -6,7 +6,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from optouts.keywords import CARRIER_OPT_OUT, DEFAULT_KEYWORDS, clean_text, is_help_request, match_keyword
+from optouts.keywords import (
+    CARRIER_OPT_OUT,
+    DEFAULT_KEYWORDS,
+    clean_text,
+    contains_word,
+    is_help_request,
+    match_keyword,
+    normalize,
+    starts_with_any,
+)
 
 OPT_OUT = [
     "STOP",
@@ -145,3 +154,31 @@ def test_keyword_then_a_non_word_character_always_matches(keyword, separator, re
     word, expected = keyword
     text = word.lower() + (separator + rest if separator else "")
     assert match_keyword(text) == expected
+
+
+def test_a_keyword_is_contained_as_the_first_the_last_or_the_only_word_never_inside_another():
+    assert contains_word("Stop texting me", ["STOP"])
+    assert contains_word("please, stop", ["STOP"])
+    assert contains_word("STOP", ["STOP"])
+    assert not contains_word("Nonstop deals", ["STOP"])
+
+
+def test_a_message_starts_with_a_keyword_even_when_the_keyword_is_all_of_it():
+    assert starts_with_any("Baja", ["BAJA"])
+    assert starts_with_any("baja la música", ["BAJA"])
+    assert not starts_with_any("Bajamos la música", ["BAJA"])
+
+
+@pytest.mark.parametrize("text", ["👉 STOP", '«"STOP"»', "¡¡STOP!!"])
+def test_several_symbols_before_the_keyword_are_ignored(text):
+    assert match_keyword(text) == "opt_out"
+
+
+def test_control_characters_inside_a_word_are_not_part_of_it():
+    assert normalize("S\x07TO\x00P\x1b now") == "STOP now"
+    assert match_keyword("S\x00TOP") == "opt_out"
+
+
+def test_an_empty_text_normalises_to_nothing():
+    assert normalize("") == ""
+    assert normalize(None) == ""

@@ -21,6 +21,7 @@ from emuchat import phones
 )
 def test_common_writings_become_e164(raw, region, expected):
     assert phones.normalize(raw, region) == expected
+    assert phones.parse(raw, region) == (expected, "")  # a number read has no reason against it
 
 
 @pytest.mark.parametrize("raw", ["abc", "12", "+1 415 555", "4.47911E+11", "", "   ", "+999 1234567"])
@@ -58,10 +59,11 @@ def test_a_uk_number_in_a_us_workspace_is_read_when_written_as_spec_allows(raw):
     assert phones.normalize(raw, "US") == "+447911123456"
 
 
-def test_scientific_notation_is_reported_not_fixed():
-    e164, reason = phones.parse("4.47911E+11", "US")
+@pytest.mark.parametrize("raw", ["4.47911E+11", "4.47911e+11"])
+def test_scientific_notation_is_reported_not_fixed_whatever_the_case_of_its_e(raw):
+    e164, reason = phones.parse(raw, "US")
     assert e164 is None
-    assert "scientific notation" in reason
+    assert reason == f"“{raw}” is in scientific notation, so digits were lost; it was not imported."
 
 
 def test_international_display_format():

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from api import services as api_services
 from contacts.models import Contact
-from emuchat.text import clean_text
+from emuchat.text import clean_text, is_clean
 from optouts.models import OptOut
 
 
@@ -65,9 +66,18 @@ def test_the_api_ignores_nul_in_query_parameters(workspace, member):
     assert response.status_code == 200
 
 
-def test_clean_text_drops_nul_and_replaces_lone_surrogates():
+def test_clean_text_drops_control_characters_and_replaces_lone_surrogates():
     assert clean_text("a\x00b\ud800c") == "ab\ufffdc"
+    assert clean_text("STOP\x07\x1b\x7f\x85 now\r\nplease\t!") == "STOP now\r\nplease\t!"
     assert clean_text("مرحبا \u202e<b>") == "مرحبا \u202e<b>"
+    assert clean_text(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "clean"), [("a\x00b", False), ("\ud800", False), ("STOP\x07\x9f", True), ("fine\tand\r\n", True)]
+)
+def test_is_clean_refuses_only_what_postgresql_and_utf_8_cannot_hold(text, clean):
+    assert is_clean(text) is clean
 
 
 def test_a_100_kb_contacts_search_is_answered_not_a_500(member_client, workspace):
