@@ -153,6 +153,7 @@ def _run(*, workspace, sender, numbers: list[str], fake, opt_out_share: float, s
     to_opt_out = rng.sample(numbers, int(len(numbers) * opt_out_share))
     started = time.time()
     messages = services.send_bulk(workspace=workspace, recipients=numbers, body="Weekend sale", sender=sender)
+    created_in = time.time() - started
     ids = [m.pk for m in messages]
     expected = len(numbers) / 500  # spread the opt-outs over the time a 500/s run takes
     marks: dict[str, float] = {}
@@ -178,12 +179,16 @@ def _run(*, workspace, sender, numbers: list[str], fake, opt_out_share: float, s
     created = dict(Message.objects.filter(pk__in=ids).values_list("pk", "created_at"))
     waits = [c.arrived - created[c.message_id].timestamp() for c in calls if c.message_id in created]
     last = max(c.arrived for c in calls) if calls else started
+    first = min(c.arrived for c in calls) if calls else started
     outcome = Counter(Message.objects.filter(pk__in=ids).values_list("status", "failure_reason"))
     return {
         "texts": len(numbers),
         "calls": len(calls),
         "seconds": last - started,
         "texts_per_second": len(calls) / (last - started) if calls else 0.0,
+        # Without the time send_bulk takes to create and queue the texts (the web side's work).
+        "send_bulk_seconds": round(created_in, 2),
+        "texts_per_second_first_to_last_call": (len(calls) - 1) / (last - first) if len(calls) > 1 else 0.0,
         "p50_queued_to_call_s": common.percentile(waits, 50) if waits else None,
         "p99_queued_to_call_s": common.percentile(waits, 99) if waits else None,
         "calls_after_opt_out_committed": sum(1 for c in calls if c.to in marks and c.arrived > marks[c.to]),
@@ -231,6 +236,7 @@ def main() -> None:
     from emuchat.celery import app
     from messaging.models import Message, SenderNumber
     from optouts.models import OptOut, OptOutEvent
+    from bench import delivery_clients
     from tests.support.fake_twilio import FakeTwilio
     from workspaces.models import Workspace
 
@@ -253,6 +259,8 @@ def main() -> None:
         numbers[rows : rows + baseline_rows],
         numbers[rows + baseline_rows :],
     )
+    print("  HTTP clients for the Messages POST, CPU per call (3 runs each, interleaved)…", flush=True)
+    clients = delivery_clients.measure(calls=int(os.environ.get("BENCH_CLIENT_CALLS", 3000)))
     logs = ROOT / "build"
     logs.mkdir(exist_ok=True)
     results = []
@@ -347,6 +355,19 @@ def main() -> None:
             **{k: v for k, v in rated.items() if k != "steady_rate"},
         ),
     ]
+    sdk = clients["twilio_client_sync"]["cpu_ms_per_call"]
+    for name, figures in clients.items():
+        results.append(
+            common.result(
+                f"client_cpu_per_call_{name}",
+                figures["cpu_ms_per_call"],
+                "ms CPU",
+                baseline_name="twilio Client + TwilioHttpClient (reused session per thread)",
+                baseline=sdk,
+                calls_per_second=figures["calls_per_second"],
+                runs=figures["runs"],
+            )
+        )
     Message.objects.filter(workspace=workspace).delete()
     OptOut.objects.filter(workspace=workspace).delete()
     OptOutEvent.objects.filter(workspace=workspace).delete()
