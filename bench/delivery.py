@@ -233,10 +233,10 @@ def main() -> None:
     ready()
     from django.conf import settings
 
+    from bench import delivery_clients
     from emuchat.celery import app
     from messaging.models import Message, SenderNumber
     from optouts.models import OptOut, OptOutEvent
-    from bench import delivery_clients
     from tests.support.fake_twilio import FakeTwilio
     from workspaces.models import Workspace
 
@@ -261,6 +261,10 @@ def main() -> None:
     )
     print("  HTTP clients for the Messages POST, CPU per call (3 runs each, interleaved)…", flush=True)
     clients = delivery_clients.measure(calls=int(os.environ.get("BENCH_CLIENT_CALLS", 3000)))
+    print("  delivery's own work per text (database, locks, rate, pool; no HTTP)…", flush=True)
+    rounds = delivery_clients.round_cost(
+        workspace=workspace, sender=fast, numbers=_numbers(4000, seed=9), batch=concurrency
+    )
     logs = ROOT / "build"
     logs.mkdir(exist_ok=True)
     results = []
@@ -355,6 +359,7 @@ def main() -> None:
             **{k: v for k, v in rated.items() if k != "steady_rate"},
         ),
     ]
+    results.append(common.result("delivery_round_cpu_per_text", rounds["worker_cpu_ms_per_text"], "ms CPU", **rounds))
     sdk = clients["twilio_client_sync"]["cpu_ms_per_call"]
     for name, figures in clients.items():
         results.append(

@@ -65,7 +65,9 @@ def sdk_sync(fake, calls: int, concurrency: int) -> dict:
         return local.client
 
     def one(to: str) -> str:
-        return client().messages.create(to=to, from_="+14155559001", body="Weekend sale", status_callback=_callback()).sid
+        return (
+            client().messages.create(to=to, from_="+14155559001", body="Weekend sale", status_callback=_callback()).sid
+        )
 
     with ThreadPoolExecutor(concurrency) as pool:
         list(pool.map(one, _numbers(concurrency)))  # warm: one connection per thread
@@ -108,7 +110,9 @@ def direct(fake, calls: int, concurrency: int) -> dict:
     backend._credentials[0] = (ACCOUNT, TOKEN)
 
     def one(to: str) -> str:
-        return backend.send(OutgoingSms(workspace_id=0, from_phone="+14155559001", to=to, body="Weekend sale", message_id=1))
+        return backend.send(
+            OutgoingSms(workspace_id=0, from_phone="+14155559001", to=to, body="Weekend sale", message_id=1)
+        )
 
     with ThreadPoolExecutor(concurrency) as pool:
         list(pool.map(one, _numbers(concurrency)))
@@ -152,3 +156,56 @@ if __name__ == "__main__":
     django.setup()
     print(json.dumps(measure(calls=int(os.environ.get("BENCH_CALLS", 3000))), indent=1))
     print("load", os.getloadavg())
+
+
+class _InstantBackend:
+    """Answers every call at once: what is left is delivery's own work (database, locks, rate, pool)."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+
+    def send(self, sms) -> str:
+        self.sent += 1
+        return f"SM{sms.message_id:032d}"
+
+
+def _pg_backend_cpu(pid: int) -> float:
+    import os
+    from pathlib import Path
+
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def round_cost(*, workspace, sender, numbers: list[str], batch: int) -> dict:
+    """CPU per text of delivery without HTTP, in this process and in its PostgreSQL backend."""
+    from unittest import mock
+
+    from django.db import connection
+
+    from messaging import delivery, services
+
+    with mock.patch.object(delivery, "enqueue"):  # created queued, handed to no worker
+        messages = services.send_bulk(workspace=workspace, recipients=numbers, body="Round cost", sender=sender)
+    ids = [m.pk for m in messages if m.status == "queued"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pg_pid = cursor.fetchone()[0]
+    backend = _InstantBackend()
+    app_cpu, db_cpu, wall = _process_cpu(), _pg_backend_cpu(pg_pid), time.perf_counter()
+    with (
+        mock.patch.object(delivery, "get_backend", return_value=backend),
+        mock.patch.object(delivery, "_runs_in_process", return_value=True),
+    ):
+        for start in range(0, len(ids), batch):
+            delivery.deliver_many(ids[start : start + batch])
+    wall = time.perf_counter() - wall
+    app_cpu, db_cpu = _process_cpu() - app_cpu, _pg_backend_cpu(pg_pid) - db_cpu
+    assert backend.sent == len(ids), (backend.sent, len(ids))
+    return {
+        "texts": len(ids),
+        "batch": batch,
+        "worker_cpu_ms_per_text": round(app_cpu * 1000 / len(ids), 3),
+        "postgres_cpu_ms_per_text": round(db_cpu * 1000 / len(ids), 3),
+        "texts_per_second_one_process": round(len(ids) / wall, 1),
+    }

@@ -28,7 +28,12 @@ def test_sends_through_the_settings_account(workspace, fake):
     sid = twilio_backend.SmsBackend().send(_sms(workspace))
     [call] = fake.calls
     assert sid == call.sid and sid.startswith("SM")
-    assert (call.account_sid, call.to, call.from_, call.body) == (SETTINGS_ACCOUNT, "+14155550123", "+14155550100", "Hi")
+    assert (call.account_sid, call.to, call.from_, call.body) == (
+        SETTINGS_ACCOUNT,
+        "+14155550123",
+        "+14155550100",
+        "Hi",
+    )
     assert call.status_callback == "https://emu.example.com/webhooks/twilio/status/?message=1"
 
 
