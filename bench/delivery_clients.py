@@ -27,16 +27,16 @@ def _process_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _thread_cpu(thread: threading.Thread) -> float:
+def thread_cpu(thread: threading.Thread) -> float:
     return time.clock_gettime(time.pthread_getcpuclockid(thread.ident))
 
 
 def _measured(fake, run, calls: int) -> dict:
     fake.calls.clear()
-    cpu, fake_cpu, wall = _process_cpu(), _thread_cpu(fake._thread), time.perf_counter()
+    cpu, fake_cpu, wall = _process_cpu(), thread_cpu(fake._thread), time.perf_counter()
     run()
     wall = time.perf_counter() - wall
-    fake_cpu = _thread_cpu(fake._thread) - fake_cpu
+    fake_cpu = thread_cpu(fake._thread) - fake_cpu
     cpu = _process_cpu() - cpu - fake_cpu
     assert len(fake.calls) == calls, (len(fake.calls), calls)
     return {
