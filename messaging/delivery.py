@@ -254,7 +254,30 @@ def _sms(message: Message) -> OutgoingSms:
     )
 
 
-def _send_one(backend: BaseSmsBackend, sms: OutgoingSms) -> str | Exception:
+class _Gate:
+    """Each call of a round passes here right before it goes out; once the round closes it, none does.
+
+    A call still waiting for a pool thread when the round stops waiting would
+    otherwise start after the round commits, outside the locks: after an
+    opt-out of its number may have committed.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open = True
+
+    def enter(self) -> bool:
+        with self._lock:
+            return self._open
+
+    def close(self) -> None:
+        with self._lock:
+            self._open = False
+
+
+def _send_one(backend: BaseSmsBackend, sms: OutgoingSms, gate: _Gate | None = None) -> str | Exception:
+    if gate is not None and not gate.enter():
+        return ProviderError("Not started before the round's deadline.", retryable=True)  # never went out
     try:
         return backend.send(sms)
     except (ProviderError, ProviderUnconfirmed) as exc:
@@ -265,13 +288,23 @@ def _send_one(backend: BaseSmsBackend, sms: OutgoingSms) -> str | Exception:
 
 
 def _call_all(backend: BaseSmsBackend, messages: list[Message]) -> dict[int, str | Exception]:
-    """Start every call at once and wait for all of them, never longer than the provider timeouts allow."""
+    """Start every call at once and wait for all of them; none starts after this returns.
+
+    A call that has not started by the deadline never starts (retried later,
+    under a new round's locks). One that has started is waited for: it is
+    bounded by the provider timeouts, so the wait is too; only a call still
+    running after a second deadline is given up on, as unconfirmed.
+    """
     if len(messages) <= 1:
         return {m.pk: _send_one(backend, _sms(m)) for m in messages}
-    futures = {m.pk: _executor().submit(_send_one, backend, _sms(m)) for m in messages}
+    gate = _Gate()
+    futures = {m.pk: _executor().submit(_send_one, backend, _sms(m), gate) for m in messages}
     limit = settings.SMS_PROVIDER_TIMEOUT + settings.SMS_PROVIDER_CONNECT_TIMEOUT + 1
-    wait(futures.values(), timeout=limit)
-    late = ProviderUnconfirmed(f"no answer within {limit} s")
+    _, running = wait(futures.values(), timeout=limit)
+    if running:
+        gate.close()
+        wait(running, timeout=limit)
+    late = ProviderUnconfirmed(f"no answer within {2 * limit} s")
     return {pk: future.result() if future.done() else late for pk, future in futures.items()}
 
 
