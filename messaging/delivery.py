@@ -7,8 +7,9 @@ One delivery task takes a batch of queued texts and works in *rounds*:
 3. in one transaction: ``guard.cleared_to_send`` takes the shared per-number
    locks and re-reads the opt-out list, then all provider calls of the round
    start together on a thread pool while the locks are held, each bounded by
-   ``SMS_PROVIDER_TIMEOUT``; the results are recorded and the transaction
-   commits, releasing the locks.
+   ``SMS_PROVIDER_TIMEOUT``; a call that has not started by the round's
+   deadline never starts (``_Gate``), so none goes out after the commit; the
+   results are recorded and the transaction commits, releasing the locks.
 
 A round is one database connection (the calling thread's), however many
 calls are in flight: the pool threads only speak HTTP. ``deliver(id)`` is a
@@ -18,7 +19,7 @@ Outcomes: the provider's id → ``sent``. A refusal that proves the text was
 not taken (``ProviderError.retryable``) → back to ``queued`` with a backoff,
 at most ``SMS_MAX_RETRIES`` times, then failed / ``provider_error``. Any
 other refusal → failed with its reason. No answer (``ProviderUnconfirmed``, a
-crash, a call still running at the deadline) → failed / ``unconfirmed``:
+crash, a call still running after a second deadline) → failed / ``unconfirmed``:
 never retried, because the provider may have it; its receipt sets the truth.
 """
 
