@@ -135,13 +135,15 @@ class Stack:
 
 
 @pytest.fixture
-def stack():
+def stack(monkeypatch):
     previous = {key: celery_app.conf[key] for key in ("broker_url", "result_backend", "task_default_queue")}
     with FakeTwilio(latency=0.3, auth_token=TOKEN) as fake:
         stack = Stack(fake)
         try:
             stack.start()
-            # The test process pings the workers through the private Redis.
+            # The test process pings the workers through the private Redis (Celery reads the
+            # environment's CELERY_BROKER_URL before its own setting).
+            monkeypatch.setenv("CELERY_BROKER_URL", stack.redis.url)
             celery_app.conf.update(broker_url=stack.redis.url, result_backend=stack.redis.url, task_always_eager=False)
             _reset_connections()
             yield stack
