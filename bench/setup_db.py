@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 
 import django
 
@@ -21,7 +22,8 @@ def ready() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "emuchat.settings")
     # DEBUG off: Django would otherwise keep every query in memory.
     os.environ.setdefault("DEBUG", "false")
-    os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-not-for-production-0123456789-abcdefghij")
+    # Random and strong: settings refuse a weak key with DEBUG off. Worker processes inherit it.
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
     django.setup()

@@ -7,8 +7,9 @@ One delivery task takes a batch of queued texts and works in *rounds*:
 3. in one transaction: ``guard.cleared_to_send`` takes the shared per-number
    locks and re-reads the opt-out list, then all provider calls of the round
    start together on a thread pool while the locks are held, each bounded by
-   ``SMS_PROVIDER_TIMEOUT``; the results are recorded and the transaction
-   commits, releasing the locks.
+   ``SMS_PROVIDER_TIMEOUT``; a call that has not started by the round's
+   deadline never starts (``_Gate``), so none goes out after the commit; the
+   results are recorded and the transaction commits, releasing the locks.
 
 A round is one database connection (the calling thread's), however many
 calls are in flight: the pool threads only speak HTTP. ``deliver(id)`` is a
@@ -18,7 +19,7 @@ Outcomes: the provider's id → ``sent``. A refusal that proves the text was
 not taken (``ProviderError.retryable``) → back to ``queued`` with a backoff,
 at most ``SMS_MAX_RETRIES`` times, then failed / ``provider_error``. Any
 other refusal → failed with its reason. No answer (``ProviderUnconfirmed``, a
-crash, a call still running at the deadline) → failed / ``unconfirmed``:
+crash, a call still running after a second deadline) → failed / ``unconfirmed``:
 never retried, because the provider may have it; its receipt sets the truth.
 """
 
@@ -257,7 +258,30 @@ def _sms(message: Message) -> OutgoingSms:
     )
 
 
-def _send_one(backend: BaseSmsBackend, sms: OutgoingSms) -> str | Exception:
+class _Gate:
+    """Each call of a round passes here right before it goes out; once the round closes it, none does.
+
+    A call still waiting for a pool thread when the round stops waiting would
+    otherwise start after the round commits, outside the locks: after an
+    opt-out of its number may have committed.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open = True
+
+    def enter(self) -> bool:
+        with self._lock:
+            return self._open
+
+    def close(self) -> None:
+        with self._lock:
+            self._open = False
+
+
+def _send_one(backend: BaseSmsBackend, sms: OutgoingSms, gate: _Gate | None = None) -> str | Exception:
+    if gate is not None and not gate.enter():
+        return ProviderError("Not started before the round's deadline.", retryable=True)  # never went out
     try:
         return backend.send(sms)
     except (ProviderError, ProviderUnconfirmed) as exc:
@@ -268,13 +292,23 @@ def _send_one(backend: BaseSmsBackend, sms: OutgoingSms) -> str | Exception:
 
 
 def _call_all(backend: BaseSmsBackend, messages: list[Message]) -> dict[int, str | Exception]:
-    """Start every call at once and wait for all of them, never longer than the provider timeouts allow."""
+    """Start every call at once and wait for all of them; none starts after this returns.
+
+    A call that has not started by the deadline never starts (retried later,
+    under a new round's locks). One that has started is waited for: it is
+    bounded by the provider timeouts, so the wait is too; only a call still
+    running after a second deadline is given up on, as unconfirmed.
+    """
     if len(messages) <= 1:
         return {m.pk: _send_one(backend, _sms(m)) for m in messages}
-    futures = {m.pk: _executor().submit(_send_one, backend, _sms(m)) for m in messages}
+    gate = _Gate()
+    futures = {m.pk: _executor().submit(_send_one, backend, _sms(m), gate) for m in messages}
     limit = settings.SMS_PROVIDER_TIMEOUT + settings.SMS_PROVIDER_CONNECT_TIMEOUT + 1
-    wait(futures.values(), timeout=limit)
-    late = ProviderUnconfirmed(f"no answer within {limit} s")
+    _, running = wait(futures.values(), timeout=limit)
+    if running:
+        gate.close()
+        wait(running, timeout=limit)
+    late = ProviderUnconfirmed(f"no answer within {2 * limit} s")
     return {pk: future.result() if future.done() else late for pk, future in futures.items()}
 
 

@@ -10,16 +10,12 @@ may reach the provider twice.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -29,7 +25,8 @@ from messaging import services
 from messaging.models import Message
 from tests.conftest import _reset_connections
 from tests.support.fake_twilio import FakeTwilio
-from tests.support.services import missing, require_postgres
+from tests.support.outage import PrivateRedis
+from tests.support.services import require_postgres
 from tests.support.worker import ROOT, Worker
 
 pytestmark = pytest.mark.integration
@@ -37,56 +34,14 @@ pytestmark = pytest.mark.integration
 FAST_RECOVERY = {"SENDING_STALE_AFTER_SECONDS": "10", "QUEUED_STALE_AFTER_SECONDS": "10"}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class PrivateRedis:
-    def __init__(self) -> None:
-        self.port = _free_port()
-        self.dir = Path(tempfile.mkdtemp(prefix="emuchat-redis-"))
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no", "--dir", str(self.dir)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
-                    sock.sendall(b"PING\r\n")
-                    if sock.recv(16).startswith(b"+PONG"):
-                        return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("private redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(10)
-
-
 @pytest.fixture
 def private_redis():
-    if shutil.which("redis-server") is None:
-        missing("redis-server is not installed")
     redis = PrivateRedis()
     redis.start()
     try:
         yield redis
     finally:
-        redis.stop()
-        shutil.rmtree(redis.dir, ignore_errors=True)
+        redis.close()
 
 
 @pytest.fixture
@@ -150,7 +105,7 @@ def stack(private_redis, transactional_db, settings, workspace, monkeypatch):
                         "-l",
                         "INFO",
                         "-s",
-                        str(private_redis.dir / "beat-schedule"),
+                        str(private_redis.directory / "beat-schedule"),
                     ],
                     cwd=ROOT,
                     env=os.environ
