@@ -95,6 +95,8 @@ def populate(workspace, user, rows: int) -> dict:
     OptOut.objects.filter(workspace=workspace).delete()
     OptOutEvent.objects.filter(workspace=workspace).delete()
     Contact.objects.filter(workspace=workspace).delete()
+    with connection.cursor() as cursor:  # the app's Consent manager refuses deletes (append-only)
+        cursor.execute("DELETE FROM optouts_consent WHERE workspace_id = %s", [workspace.pk])
     numbers = generate_numbers(rows, rng)
     invalid = _check_sample(numbers, rng)
     now = timezone.now()
@@ -138,10 +140,19 @@ def populate(workspace, user, rows: int) -> dict:
                 for i, number in enumerate(numbers[::10]):
                     for k in range(1 + (i % 25 == 0) + (i % 100 == 0)):
                         copy.write_row((workspace.pk, f"Contact {i}-{k}", number, "", now, now))
+            # Consent records (issue #16) for one number in five, given before the opt-out: the
+            # list must cost the same with them present.
+            with cursor.copy(
+                "COPY optouts_consent (workspace_id, phone, method, text, source, created_at, created_by_id) FROM STDIN"
+            ) as copy:
+                for number, offset in zip(numbers[::5], offsets[::5], strict=True):
+                    at = now - timedelta(seconds=offset + 86400)
+                    copy.write_row((workspace.pk, number, "reply", "START", "{}", at, None))
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE optouts_optout")
         cursor.execute("VACUUM ANALYZE optouts_optoutevent")
         cursor.execute("VACUUM ANALYZE contacts_contact")
+        cursor.execute("VACUUM ANALYZE optouts_consent")
     return {"seconds": round(time.perf_counter() - started, 1), "invalid_in_sample": invalid}
 
 
@@ -158,7 +169,12 @@ def setup():
     user, _ = get_user_model().objects.get_or_create(username="bench-pages-member")
     Membership.objects.get_or_create(workspace=workspace, user=user)
     generated = None
-    if OptOut.objects.filter(workspace=workspace).count() != rows:
+    from optouts.models import Consent
+
+    if (
+        OptOut.objects.filter(workspace=workspace).count() != rows
+        or not Consent.objects.filter(workspace=workspace).exists()
+    ):
         print(f"   generating {rows:,} opt-outs with COPY…", flush=True)
         generated = populate(workspace, user, rows)
         print(f"   generated in {generated['seconds']} s", flush=True)
@@ -357,7 +373,8 @@ def measure(workspace, user, rows, generated) -> None:
     path = common.write(
         "pages",
         f"{rows:,} opt-outs in one workspace (8 countries, 4 methods, 60 days) with their history events "
-        f"and {rows // 10:,}+ contacts; Opt-Outs page rendered by Django's test client as a member, DEBUG off; "
+        f"and {rows // 10:,}+ contacts and {rows // 5:,} consent records; "
+        "Opt-Outs page rendered by Django's test client as a member, DEBUG off; "
         f"medians of {REPEAT}, page and bare rows query interleaved; baseline = the page's own SQL, timed "
         "inside the same request (issue #15)",
         results,
