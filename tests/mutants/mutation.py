@@ -247,11 +247,14 @@ def main() -> int:
         help=f"run only what the last run ({RESULTS.name}) did not kill: survivors, mutants it did not reach and new "
         "ones; the others keep their result (a kill stays a kill while tests are only added)",
     )
+    parser.add_argument(
+        "--fail-under", type=float, default=0.0, help="exit 1 when the score is below this percentage (CI: 90)"
+    )
     args = parser.parse_args()
     mutmut = Path(sys.executable).with_name("mutmut")
     env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "CELERY_BROKER_URL", "CI"}}
     if args.report_only:
-        return report(mutmut, env, keep=True, show=args.show)
+        return report(mutmut, env, keep=True, show=args.show, fail_under=args.fail_under)
     previous = json.loads(RESULTS.read_text()) if args.survivors and RESULTS.exists() else {}
     prepare()
     patterns = mutant_patterns()
@@ -270,7 +273,7 @@ def main() -> int:
     if run.returncode != 0:
         print(f"mutmut run failed with exit status {run.returncode}", file=sys.stderr)
         return run.returncode
-    return report(mutmut, env, keep=args.keep, show=args.show, previous=previous)
+    return report(mutmut, env, keep=args.keep, show=args.show, previous=previous, fail_under=args.fail_under)
 
 
 def _statuses(mutmut: Path, env: dict[str, str]) -> dict[str, str]:
@@ -280,7 +283,15 @@ def _statuses(mutmut: Path, env: dict[str, str]) -> dict[str, str]:
     return {name: status.strip() for name, status in re.findall(r"^\s*(\S+): (.+)$", listing, flags=re.M)}
 
 
-def report(mutmut: Path, env: dict[str, str], *, keep: bool, show: bool, previous: dict[str, str] | None = None) -> int:
+def report(
+    mutmut: Path,
+    env: dict[str, str],
+    *,
+    keep: bool,
+    show: bool,
+    previous: dict[str, str] | None = None,
+    fail_under: float = 0.0,
+) -> int:
     scored = {name: status for name, status in _statuses(mutmut, env).items() if in_scope(name)}
     for name, status in scored.items():
         if status == "not checked" and (previous or {}).get(name) in KILLED:
@@ -311,6 +322,9 @@ def report(mutmut: Path, env: dict[str, str], *, keep: bool, show: bool, previou
     total = len(scored)
     percent = 100 * killed / total if total else 0.0
     print(f"mutation score: {killed}/{total} ({percent:.1f}%)")
+    if not total or percent < fail_under:
+        print(f"!! below the {fail_under:.0f}% the team holds (docs/decisions.md, issue 17)", file=sys.stderr)
+        return 1
     return 0
 
 
